@@ -1,0 +1,19 @@
+//! Text primitives shared by textmill plugins.
+//!
+//! - [`lines`]: splitting text into lines and paragraphs that keep their byte spans.
+//! - [`normalize`]: the comparison key of a line or document (NFKC, case, whitespace, punctuation).
+//! - [`words`]: word tokens for shingling and scoring.
+//! - [`hash`]: stable 64/128-bit hashes (xxh3; the same on every machine and run).
+//!
+//! ```
+//! use textmill_text::{normalize::normalize_for_match, hash::hash64};
+//! let a = normalize_for_match("  Hello,   WORLD! ");
+//! assert_eq!(a, "hello world");
+//! assert_eq!(hash64(a.as_bytes()), hash64(normalize_for_match("hello world").as_bytes()));
+//! ```
+#![deny(missing_docs)]
+
+pub mod hash;
+pub mod lines;
+pub mod normalize;
+pub mod words;

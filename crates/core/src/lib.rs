@@ -1,1 +1,8 @@
-//! placeholder
+//! textmill's core: documents, configuration, plugin loading and the runner.
+#![deny(missing_docs)]
+
+pub mod config;
+pub mod document;
+pub mod error;
+
+pub use error::{Error, Result};

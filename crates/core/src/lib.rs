@@ -4,5 +4,6 @@
 pub mod config;
 pub mod document;
 pub mod error;
+pub mod read;
 
 pub use error::{Error, Result};

@@ -1,0 +1,529 @@
+//! Readers: a folder of `.txt` files, JSONL (plain, `.gz`, `.zst`), or stdin.
+//!
+//! Reading never stops at a bad document: an unreadable file, a malformed
+//! JSONL line, invalid UTF-8, an oversized or empty document each become a
+//! [`Reject`] naming the file and line, and reading goes on.
+
+use crate::config::{InputConfig, InputFormat, Utf8Policy};
+use crate::document::{Document, Origin, Reject};
+use crate::error::{Error, Result};
+use serde_json::{Map, Value};
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// One item read from the input.
+#[derive(Debug)]
+pub enum Item {
+    /// A document.
+    Doc(Document),
+    /// Input that could not become a document.
+    Reject(Reject),
+}
+
+/// How one input file is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    /// The whole file is one document.
+    Text,
+    /// One JSON record per line, uncompressed.
+    Jsonl,
+    /// JSONL, gzip-compressed.
+    JsonlGz,
+    /// JSONL, zstd-compressed.
+    JsonlZst,
+}
+
+impl FileKind {
+    /// The kind of a file from its name, under a format override.
+    pub fn of(path: &Path, format: InputFormat) -> Option<FileKind> {
+        let name = path.file_name()?.to_string_lossy().to_ascii_lowercase();
+        let compressed = if name.ends_with(".gz") {
+            Some(FileKind::JsonlGz)
+        } else if name.ends_with(".zst") {
+            Some(FileKind::JsonlZst)
+        } else {
+            None
+        };
+        match format {
+            InputFormat::Text => Some(FileKind::Text),
+            InputFormat::Jsonl => Some(compressed.unwrap_or(FileKind::Jsonl)),
+            InputFormat::Auto => {
+                if name.ends_with(".txt") {
+                    Some(FileKind::Text)
+                } else if name.ends_with(".jsonl") || name.ends_with(".json") {
+                    Some(FileKind::Jsonl)
+                } else if name.ends_with(".jsonl.gz") || name.ends_with(".json.gz") {
+                    Some(FileKind::JsonlGz)
+                } else if name.ends_with(".jsonl.zst") || name.ends_with(".json.zst") {
+                    Some(FileKind::JsonlZst)
+                } else {
+                    None
+                }
+            }
+        }
+    }
+}
+
+/// One input file and the name documents from it carry.
+#[derive(Debug, Clone)]
+pub struct InputFile {
+    /// Path to open.
+    pub path: PathBuf,
+    /// Name used in ids and rejects (relative to the input folder).
+    pub name: Arc<str>,
+    /// How to read it.
+    pub kind: FileKind,
+    /// Size in bytes (0 when unknown).
+    pub size: u64,
+}
+
+/// Everything that will be read, in order, plus problems found while listing.
+#[derive(Debug, Default)]
+pub struct InputPlan {
+    /// Files in read order (sorted by relative path).
+    pub files: Vec<InputFile>,
+    /// Read stdin instead of files.
+    pub stdin: Option<FileKind>,
+    /// Entries that could not be listed or opened (become rejects).
+    pub unreadable: Vec<Reject>,
+}
+
+impl InputPlan {
+    /// Total bytes of the listed files (for progress).
+    pub fn total_bytes(&self) -> u64 {
+        self.files.iter().map(|f| f.size).sum()
+    }
+
+    /// List the input: a file, a folder (recursively, sorted, symlinks not
+    /// followed so loops cannot hang a run) or `-`.
+    pub fn list(path: &Path, config: &InputConfig) -> Result<InputPlan> {
+        if path.as_os_str() == "-" {
+            let kind = match config.format {
+                InputFormat::Text => FileKind::Text,
+                _ => FileKind::Jsonl,
+            };
+            return Ok(InputPlan { stdin: Some(kind), ..InputPlan::default() });
+        }
+        let meta = std::fs::metadata(path).map_err(|e| Error::Input {
+            path: path.to_path_buf(),
+            message: if e.kind() == std::io::ErrorKind::NotFound { "does not exist".into() } else { e.to_string() },
+        })?;
+        let mut plan = InputPlan::default();
+        if meta.is_file() {
+            let kind = FileKind::of(path, config.format).ok_or_else(|| Error::Input {
+                path: path.to_path_buf(),
+                message: "unknown extension (expected .txt, .jsonl, .jsonl.gz or .jsonl.zst; set [input] format to force one)".into(),
+            })?;
+            let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            plan.files.push(InputFile { path: path.to_path_buf(), name: name.into(), kind, size: meta.len() });
+            return Ok(plan);
+        }
+        let walker = walkdir::WalkDir::new(path).follow_links(false).sort_by_file_name();
+        for entry in walker {
+            let entry = match entry {
+                Ok(e) => e,
+                Err(e) => {
+                    let at = e.path().map(Path::to_path_buf).unwrap_or_else(|| path.to_path_buf());
+                    plan.unreadable.push(listing_reject(path, &at, &e.to_string()));
+                    continue;
+                }
+            };
+            if !entry.file_type().is_file() {
+                continue;
+            }
+            let rel = entry.path().strip_prefix(path).unwrap_or(entry.path());
+            if rel.components().any(|c| c.as_os_str().to_string_lossy().starts_with('.')) {
+                continue;
+            }
+            let Some(kind) = FileKind::of(entry.path(), config.format) else { continue };
+            let size = entry.metadata().map(|m| m.len()).unwrap_or(0);
+            let name = rel.to_string_lossy().replace('\\', "/");
+            plan.files.push(InputFile { path: entry.path().to_path_buf(), name: name.into(), kind, size });
+        }
+        Ok(plan)
+    }
+}
+
+fn listing_reject(root: &Path, at: &Path, message: &str) -> Reject {
+    let name = at.strip_prefix(root).unwrap_or(at).to_string_lossy().into_owned();
+    let mut detail = Map::new();
+    detail.insert("message".into(), Value::String(message.to_string()));
+    Reject { id: None, reason: "unreadable".into(), stage: "read".into(), origin: Origin { file: name.into(), line: 0 }, detail, record: None, raw: None }
+}
+
+fn reject(origin: Origin, id: Option<String>, reason: &str, message: String, raw: Option<String>) -> Item {
+    let mut detail = Map::new();
+    detail.insert("message".into(), Value::String(message));
+    Item::Reject(Reject { id, reason: reason.into(), stage: "read".into(), origin, detail, record: None, raw })
+}
+
+/// Reads the items of an [`InputPlan`] in order, assigning ordinals.
+pub struct Reader {
+    plan: std::vec::IntoIter<InputFile>,
+    pending: std::vec::IntoIter<Reject>,
+    stdin: Option<FileKind>,
+    current: Option<FileReader>,
+    config: InputConfig,
+    next_ordinal: u64,
+    bytes_read: u64,
+}
+
+enum FileReader {
+    Lines { lines: Box<dyn BufRead + Send>, name: Arc<str>, line: u64 },
+    Done,
+}
+
+/// Strip a leading UTF-8 byte order mark.
+fn strip_bom(bytes: &[u8]) -> &[u8] {
+    bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)
+}
+
+/// Read one `\n`-terminated line, keeping at most `max + 1` bytes of it so a
+/// huge line cannot exhaust memory. Returns the line's full length, or None at EOF.
+fn read_line_bounded(r: &mut dyn BufRead, buf: &mut Vec<u8>, max: usize) -> std::io::Result<Option<usize>> {
+    buf.clear();
+    let mut total = 0usize;
+    loop {
+        let chunk = r.fill_buf()?;
+        if chunk.is_empty() {
+            return Ok(if total == 0 { None } else { Some(total) });
+        }
+        let (used, done) = match memchr_newline(chunk) {
+            Some(i) => (i + 1, true),
+            None => (chunk.len(), false),
+        };
+        let room = (max + 1).saturating_sub(buf.len());
+        buf.extend_from_slice(&chunk[..used.min(room)]);
+        total += used;
+        r.consume(used);
+        if done {
+            if buf.last() == Some(&b'\n') {
+                buf.pop();
+            }
+            return Ok(Some(total));
+        }
+    }
+}
+
+fn memchr_newline(b: &[u8]) -> Option<usize> {
+    b.iter().position(|&c| c == b'\n')
+}
+
+impl Reader {
+    /// Start reading a plan.
+    pub fn new(plan: InputPlan, config: &InputConfig) -> Reader {
+        Reader {
+            plan: plan.files.into_iter(),
+            pending: plan.unreadable.into_iter(),
+            stdin: plan.stdin,
+            current: None,
+            config: config.clone(),
+            next_ordinal: 0,
+            bytes_read: 0,
+        }
+    }
+
+    /// Bytes read so far (uncompressed), for progress.
+    pub fn bytes_read(&self) -> u64 {
+        self.bytes_read
+    }
+
+    fn decode(&self, bytes: Vec<u8>, origin: &Origin, id: &Option<String>) -> std::result::Result<(String, bool), Item> {
+        match String::from_utf8(bytes) {
+            Ok(s) => Ok((s, false)),
+            Err(e) => match self.config.invalid_utf8 {
+                Utf8Policy::Lossy => Ok((String::from_utf8_lossy(e.as_bytes()).into_owned(), true)),
+                Utf8Policy::Reject => Err(reject(
+                    origin.clone(),
+                    id.clone(),
+                    "invalid_utf8",
+                    format!("invalid UTF-8 at byte {}", e.utf8_error().valid_up_to()),
+                    None,
+                )),
+            },
+        }
+    }
+
+    fn text_file(&mut self, path: &Path, name: Arc<str>) -> Item {
+        let origin = Origin { file: name.clone(), line: 0 };
+        let id = Some(name.to_string());
+        let bytes = match read_bounded(path, self.config.max_document_bytes) {
+            Ok(Ok(b)) => b,
+            Ok(Err(size)) => {
+                return reject(origin, id, "too_large", format!("{size} bytes is over max_document_bytes = {}", self.config.max_document_bytes), None);
+            }
+            Err(e) => return reject(origin, id, "unreadable", e.to_string(), None),
+        };
+        self.bytes_read += bytes.len() as u64;
+        self.text_document(strip_bom(&bytes).to_vec(), name, origin)
+    }
+
+    fn text_document(&mut self, bytes: Vec<u8>, name: Arc<str>, origin: Origin) -> Item {
+        let id = Some(name.to_string());
+        let (text, lossy) = match self.decode(bytes, &origin, &id) {
+            Ok(t) => t,
+            Err(item) => return item,
+        };
+        if text.trim().is_empty() {
+            return reject(origin, id, "empty", "the document has no text".into(), None);
+        }
+        let mut doc = Document::from_text(self.take_ordinal(), name.to_string(), text, origin);
+        if lossy {
+            doc.merge_metadata(lossy_flag());
+        }
+        Item::Doc(doc)
+    }
+
+    fn take_ordinal(&mut self) -> u64 {
+        self.next_ordinal += 1;
+        self.next_ordinal - 1
+    }
+
+    fn jsonl_line(&mut self, bytes: Vec<u8>, name: &Arc<str>, line: u64) -> Option<Item> {
+        let origin = Origin { file: name.clone(), line };
+        let bytes = if line == 1 { strip_bom(&bytes).to_vec() } else { bytes };
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return None;
+        }
+        let raw = || String::from_utf8_lossy(&bytes[..bytes.len().min(1000)]).into_owned();
+        let value: Value = match serde_json::from_slice(&bytes) {
+            Ok(v) => v,
+            Err(e) if e.is_data() || e.is_syntax() || e.is_eof() => {
+                // Retry lossily so a record with bad bytes inside a string is not lost.
+                if let (Utf8Policy::Lossy, Ok(v)) = (self.config.invalid_utf8, serde_json::from_str::<Value>(&String::from_utf8_lossy(&bytes))) {
+                    v
+                } else {
+                    let reason = if std::str::from_utf8(&bytes).is_err() { "invalid_utf8" } else { "malformed_json" };
+                    return Some(reject(origin, None, reason, format!("{name}:{line}: {e}"), Some(raw())));
+                }
+            }
+            Err(e) => return Some(reject(origin, None, "malformed_json", format!("{name}:{line}: {e}"), Some(raw()))),
+        };
+        let Value::Object(mut record) = value else {
+            return Some(reject(origin, None, "not_an_object", format!("{name}:{line}: a JSONL line must be a JSON object"), Some(raw())));
+        };
+        let id = match record.get("id") {
+            Some(Value::String(s)) => s.clone(),
+            Some(Value::Number(n)) => n.to_string(),
+            Some(_) => return Some(reject(origin, None, "invalid_id", format!("{name}:{line}: `id` must be a string or a number"), Some(raw()))),
+            None => {
+                let id = format!("{name}:{line}");
+                record.insert("id".into(), Value::String(id.clone()));
+                id
+            }
+        };
+        let text = match record.get_mut("text") {
+            Some(Value::String(s)) => std::mem::take(s),
+            Some(_) => return Some(reject(origin, Some(id), "invalid_text", format!("{name}:{line}: `text` must be a string"), Some(raw()))),
+            None => return Some(reject(origin, Some(id), "missing_text", format!("{name}:{line}: no `text` field"), Some(raw()))),
+        };
+        if matches!(record.get("metadata"), Some(m) if !m.is_object()) {
+            return Some(reject(origin, Some(id), "invalid_metadata", format!("{name}:{line}: `metadata` must be an object"), Some(raw())));
+        }
+        if let Some(slot) = record.get_mut("text") {
+            *slot = Value::Null;
+        }
+        let ordinal = self.take_ordinal();
+        Some(Item::Doc(Document { ordinal, id, text, record, origin }))
+    }
+
+    fn open(&self, file: &InputFile) -> std::io::Result<Box<dyn BufRead + Send>> {
+        let f = std::fs::File::open(&file.path)?;
+        Ok(match file.kind {
+            FileKind::JsonlGz => Box::new(BufReader::with_capacity(1 << 16, flate2::read::MultiGzDecoder::new(f))),
+            FileKind::JsonlZst => Box::new(BufReader::with_capacity(1 << 16, zstd::stream::read::Decoder::new(f)?)),
+            _ => Box::new(BufReader::with_capacity(1 << 16, f)),
+        })
+    }
+}
+
+fn lossy_flag() -> Map<String, Value> {
+    let mut m = Map::new();
+    m.insert("lossy_utf8".into(), Value::Bool(true));
+    m
+}
+
+/// Read a whole file unless it is over `max` bytes (then `Err(size)`).
+fn read_bounded(path: &Path, max: usize) -> std::io::Result<std::result::Result<Vec<u8>, u64>> {
+    let f = std::fs::File::open(path)?;
+    let mut bytes = Vec::new();
+    let n = f.take(max as u64 + 1).read_to_end(&mut bytes)?;
+    if n > max {
+        let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(n as u64);
+        return Ok(Err(size));
+    }
+    Ok(Ok(bytes))
+}
+
+impl Iterator for Reader {
+    type Item = Item;
+
+    fn next(&mut self) -> Option<Item> {
+        if let Some(r) = self.pending.next() {
+            return Some(Item::Reject(r));
+        }
+        loop {
+            match self.current.take() {
+                Some(FileReader::Lines { mut lines, name, mut line }) => {
+                    let mut buf = Vec::new();
+                    let max = self.config.max_document_bytes;
+                    match read_line_bounded(lines.as_mut(), &mut buf, max) {
+                        Ok(None) => continue,
+                        Ok(Some(len)) => {
+                            line += 1;
+                            self.bytes_read += len as u64;
+                            let origin = Origin { file: name.clone(), line };
+                            self.current = Some(FileReader::Lines { lines, name: name.clone(), line });
+                            if buf.len() > max {
+                                return Some(reject(origin, None, "too_large", format!("{name}:{line}: {len} bytes is over max_document_bytes = {max}"), None));
+                            }
+                            if let Some(item) = self.jsonl_line(buf, &name, line) {
+                                return Some(item);
+                            }
+                        }
+                        Err(e) => {
+                            // A truncated or corrupt stream: report it and move on to the next file.
+                            self.current = Some(FileReader::Done);
+                            let origin = Origin { file: name.clone(), line: line + 1 };
+                            return Some(reject(origin, None, "read_error", format!("{name}: after line {line}: {e}"), None));
+                        }
+                    }
+                }
+                Some(FileReader::Done) | None => {
+                    if let Some(kind) = self.stdin.take() {
+                        let name: Arc<str> = "-".into();
+                        if kind == FileKind::Text {
+                            let mut bytes = Vec::new();
+                            let limit = self.config.max_document_bytes as u64 + 1;
+                            if let Err(e) = std::io::stdin().lock().take(limit).read_to_end(&mut bytes) {
+                                return Some(reject(Origin { file: name, line: 0 }, None, "unreadable", e.to_string(), None));
+                            }
+                            self.current = Some(FileReader::Done);
+                            return Some(self.text_document(bytes, name.clone(), Origin { file: name, line: 0 }));
+                        }
+                        self.current = Some(FileReader::Lines { lines: Box::new(BufReader::new(std::io::stdin())), name, line: 0 });
+                        continue;
+                    }
+                    let file = self.plan.next()?;
+                    if file.kind == FileKind::Text {
+                        self.current = Some(FileReader::Done);
+                        return Some(self.text_file(&file.path.clone(), file.name.clone()));
+                    }
+                    match self.open(&file) {
+                        Ok(lines) => self.current = Some(FileReader::Lines { lines, name: file.name.clone(), line: 0 }),
+                        Err(e) => {
+                            self.current = Some(FileReader::Done);
+                            return Some(reject(Origin { file: file.name.clone(), line: 0 }, None, "unreadable", e.to_string(), None));
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn config() -> InputConfig {
+        InputConfig { path: None, format: InputFormat::Auto, invalid_utf8: Utf8Policy::Reject, max_document_bytes: 1000 }
+    }
+
+    fn read_all(path: &Path, config: &InputConfig) -> Vec<Item> {
+        Reader::new(InputPlan::list(path, config).unwrap(), config).collect()
+    }
+
+    fn summary(items: &[Item]) -> Vec<String> {
+        items
+            .iter()
+            .map(|i| match i {
+                Item::Doc(d) => format!("doc {} {}", d.id, d.text),
+                Item::Reject(r) => format!("reject {} {}:{}", r.reason, r.origin.file, r.origin.line),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_folder_of_text_files_is_read_recursively_in_sorted_order() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("sub")).unwrap();
+        std::fs::write(dir.path().join("b.txt"), "B").unwrap();
+        std::fs::write(dir.path().join("sub/a.txt"), "\u{feff}A").unwrap();
+        std::fs::write(dir.path().join("a.txt"), "  \n").unwrap();
+        std::fs::write(dir.path().join("notes.md"), "skipped").unwrap();
+        let items = read_all(dir.path(), &config());
+        assert_eq!(summary(&items), ["reject empty a.txt:0", "doc b.txt B", "doc sub/a.txt A"]);
+    }
+
+    #[test]
+    fn jsonl_keeps_fields_and_rejects_bad_lines_with_their_line_number() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("in.jsonl");
+        std::fs::write(
+            &p,
+            "{\"id\":\"a\",\"text\":\"x\",\"source\":\"s\"}\n{not json\n\n[1]\n{\"id\":\"c\"}\n{\"id\":7,\"text\":\"y\",\"metadata\":{}}\n{\"id\":\"t\",\"te",
+        )
+        .unwrap();
+        let items = read_all(&p, &config());
+        assert_eq!(
+            summary(&items),
+            [
+                "doc a x",
+                "reject malformed_json in.jsonl:2",
+                "reject not_an_object in.jsonl:4",
+                "reject missing_text in.jsonl:5",
+                "doc 7 y",
+                "reject malformed_json in.jsonl:7"
+            ]
+        );
+        let Item::Doc(d) = &items[0] else { panic!() };
+        assert_eq!(d.fields_json(), r#"{"id":"a","source":"s"}"#);
+        assert_eq!((d.ordinal, d.origin.line), (0, 1));
+    }
+
+    #[test]
+    fn gzip_and_zstd_jsonl_read_like_plain_and_truncation_is_a_reject() {
+        let dir = tempfile::tempdir().unwrap();
+        let body = b"{\"id\":\"a\",\"text\":\"x\"}\n{\"id\":\"b\",\"text\":\"y\"}\n".repeat(50);
+        let gz = dir.path().join("a.jsonl.gz");
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        e.write_all(&body).unwrap();
+        std::fs::write(&gz, e.finish().unwrap()).unwrap();
+        let zst = dir.path().join("b.jsonl.zst");
+        std::fs::write(&zst, zstd::encode_all(&body[..], 3).unwrap()).unwrap();
+        assert_eq!(read_all(&gz, &config()).len(), 100);
+        assert_eq!(read_all(&zst, &config()).len(), 100);
+        let full = std::fs::read(&gz).unwrap();
+        std::fs::write(&gz, &full[..full.len() / 2]).unwrap();
+        let items = read_all(&gz, &config());
+        assert!(matches!(items.last(), Some(Item::Reject(r)) if r.reason == "read_error"), "{:?}", summary(&items));
+    }
+
+    #[test]
+    fn oversized_documents_and_invalid_utf8_are_rejected_or_lossy_per_policy() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("big.txt"), "x".repeat(2000)).unwrap();
+        std::fs::write(dir.path().join("bad.txt"), b"ok \xff\xfe end").unwrap();
+        let mut long = format!("{{\"id\":\"l\",\"text\":\"{}\"}}\n", "y".repeat(5000)).into_bytes();
+        long.extend_from_slice(b"{\"id\":\"s\",\"text\":\"short\"}\n");
+        std::fs::write(dir.path().join("c.jsonl"), long).unwrap();
+        assert_eq!(
+            summary(&read_all(dir.path(), &config())),
+            ["reject invalid_utf8 bad.txt:0", "reject too_large big.txt:0", "reject too_large c.jsonl:1", "doc s short"]
+        );
+        let lossy = InputConfig { invalid_utf8: Utf8Policy::Lossy, ..config() };
+        let items = read_all(&dir.path().join("bad.txt"), &lossy);
+        let Item::Doc(d) = &items[0] else { panic!() };
+        assert_eq!(d.text, "ok \u{fffd}\u{fffd} end");
+        assert_eq!(d.metadata().unwrap()["lossy_utf8"], true);
+    }
+
+    #[test]
+    fn a_missing_input_is_an_error_naming_it() {
+        let err = InputPlan::list(Path::new("/no/such/input"), &config()).unwrap_err();
+        assert_eq!(err.to_string(), "input /no/such/input: does not exist");
+    }
+}

@@ -5,5 +5,6 @@ pub mod config;
 pub mod document;
 pub mod error;
 pub mod read;
+pub mod write;
 
 pub use error::{Error, Result};

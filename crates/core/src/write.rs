@@ -1,0 +1,352 @@
+//! Writers: JSONL (compression from the extension), a folder of `.txt` files,
+//! or stdout. Files are written under a temporary name and renamed when
+//! complete, so an interrupted run never leaves a file that looks finished.
+
+use crate::document::{Document, Reject};
+use crate::error::{Error, Result};
+use serde_json::Value;
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Component, Path, PathBuf};
+
+/// Marker file that identifies a folder as textmill output (safe to replace).
+pub const OUTPUT_MARKER: &str = ".textmill-output";
+
+/// Where the kept documents go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OutputKind {
+    /// JSONL, uncompressed.
+    Jsonl,
+    /// JSONL, gzip.
+    JsonlGz,
+    /// JSONL, zstd.
+    JsonlZst,
+    /// A folder of `.txt` files mirroring the input ids.
+    TextDir,
+    /// JSONL on stdout.
+    Stdout,
+}
+
+impl OutputKind {
+    /// The kind an output path selects.
+    pub fn of(path: &Path) -> Result<OutputKind> {
+        let s = path.to_string_lossy();
+        if s == "-" {
+            return Ok(OutputKind::Stdout);
+        }
+        if s.ends_with('/') || path.is_dir() {
+            return Ok(OutputKind::TextDir);
+        }
+        let lower = s.to_ascii_lowercase();
+        if lower.ends_with(".jsonl") {
+            Ok(OutputKind::Jsonl)
+        } else if lower.ends_with(".jsonl.gz") {
+            Ok(OutputKind::JsonlGz)
+        } else if lower.ends_with(".jsonl.zst") {
+            Ok(OutputKind::JsonlZst)
+        } else {
+            Err(Error::Input {
+                path: path.to_path_buf(),
+                message: "output must end in .jsonl, .jsonl.gz, .jsonl.zst, / (a folder of .txt files) or be -".into(),
+            })
+        }
+    }
+}
+
+/// The path beside an output with a suffix: `out/` → `out.rejects.jsonl`.
+pub fn beside(output: &Path, suffix: &str) -> PathBuf {
+    let s = output.to_string_lossy();
+    if s == "-" {
+        return PathBuf::from(format!("textmill{suffix}"));
+    }
+    PathBuf::from(format!("{}{suffix}", s.trim_end_matches('/')))
+}
+
+fn temp_name(path: &Path) -> PathBuf {
+    let mut s = path.as_os_str().to_os_string();
+    s.push(format!(".tmp-{}", std::process::id()));
+    PathBuf::from(s)
+}
+
+/// A file written under a temporary name and renamed by [`AtomicFile::commit`].
+pub struct AtomicFile {
+    path: PathBuf,
+    temp: PathBuf,
+    writer: Box<dyn Write + Send>,
+    encoder: Encoder,
+}
+
+enum Encoder {
+    Plain,
+    Gz,
+    Zst,
+}
+
+impl AtomicFile {
+    /// Create `path`'s temporary twin (and missing parent folders); compress
+    /// when the name ends in `.gz` or `.zst`.
+    pub fn create(path: &Path) -> Result<AtomicFile> {
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+        }
+        let temp = temp_name(path);
+        let file = File::create(&temp).map_err(|e| Error::io(&temp, e))?;
+        let buffered = BufWriter::with_capacity(1 << 16, file);
+        let name = path.to_string_lossy().to_ascii_lowercase();
+        let (writer, encoder): (Box<dyn Write + Send>, Encoder) = if name.ends_with(".gz") {
+            (Box::new(flate2::write::GzEncoder::new(buffered, flate2::Compression::default())), Encoder::Gz)
+        } else if name.ends_with(".zst") {
+            let enc = zstd::stream::write::Encoder::new(buffered, 3).map_err(|e| Error::io(&temp, e))?;
+            (Box::new(enc.auto_finish()), Encoder::Zst)
+        } else {
+            (Box::new(buffered), Encoder::Plain)
+        };
+        Ok(AtomicFile { path: path.to_path_buf(), temp, writer, encoder })
+    }
+
+    /// Write bytes.
+    pub fn write_all(&mut self, bytes: &[u8]) -> Result<()> {
+        self.writer.write_all(bytes).map_err(|e| Error::io(&self.temp, e))
+    }
+
+    /// Flush, finish compression, sync, and rename to the final name.
+    pub fn commit(self) -> Result<()> {
+        let AtomicFile { path, temp, mut writer, encoder } = self;
+        writer.flush().map_err(|e| Error::io(&temp, e))?;
+        // Dropping finishes the gzip/zstd frame; errors there surface on sync below.
+        drop(writer);
+        let _ = encoder;
+        let f = File::open(&temp).map_err(|e| Error::io(&temp, e))?;
+        f.sync_all().map_err(|e| Error::io(&temp, e))?;
+        std::fs::rename(&temp, &path).map_err(|e| Error::io(&path, e))
+    }
+
+    /// Remove the temporary file (after a failed run).
+    pub fn abandon(self) {
+        let _ = std::fs::remove_file(&self.temp);
+    }
+}
+
+/// Append one JSON value and a newline.
+fn write_json_line(out: &mut AtomicFile, value: &impl serde::Serialize) -> Result<()> {
+    let mut line = serde_json::to_vec(value).map_err(|e| Error::io(&out.temp, e.into()))?;
+    line.push(b'\n');
+    out.write_all(&line)
+}
+
+/// Turn a document id into a safe relative file path inside the output folder:
+/// no `..`, no absolute paths, no NUL or control characters, bounded length.
+pub fn safe_relative_path(id: &str) -> PathBuf {
+    let mut out = PathBuf::new();
+    for part in Path::new(id).components() {
+        if let Component::Normal(p) = part {
+            let cleaned: String = p
+                .to_string_lossy()
+                .chars()
+                .map(|c| if c.is_control() || matches!(c, ':' | '*' | '?' | '"' | '<' | '>' | '|' | '\\') { '_' } else { c })
+                .collect();
+            // Keep each component under common file-name limits (255 bytes).
+            let mut cut = cleaned.len().min(200);
+            while !cleaned.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            out.push(&cleaned[..cut]);
+        }
+    }
+    if out.as_os_str().is_empty() {
+        out.push("_");
+    }
+    if out.extension().and_then(|e| e.to_str()) != Some("txt") {
+        let mut s = out.into_os_string();
+        s.push(".txt");
+        out = PathBuf::from(s);
+    }
+    out
+}
+
+/// Receives the kept documents in output order.
+pub enum Sink {
+    /// A JSONL file.
+    Jsonl(AtomicFile),
+    /// A folder of `.txt` files, built under a temporary name, with a metadata sidecar.
+    TextDir {
+        /// Final folder.
+        path: PathBuf,
+        /// Folder being written.
+        temp: PathBuf,
+        /// `<output>.metadata.jsonl`: ids and metadata, which `.txt` files cannot hold.
+        metadata: AtomicFile,
+    },
+    /// JSONL on stdout.
+    Stdout(BufWriter<std::io::Stdout>),
+}
+
+impl Sink {
+    /// Open the sink an output path selects.
+    pub fn open(path: &Path) -> Result<Sink> {
+        Ok(match OutputKind::of(path)? {
+            OutputKind::Stdout => Sink::Stdout(BufWriter::new(std::io::stdout())),
+            OutputKind::TextDir => {
+                let final_dir = PathBuf::from(path.to_string_lossy().trim_end_matches('/'));
+                if final_dir.is_dir() && !final_dir.join(OUTPUT_MARKER).exists() && std::fs::read_dir(&final_dir).map(|mut d| d.next().is_some()).unwrap_or(false) {
+                    return Err(Error::Input {
+                        path: final_dir,
+                        message: "output folder exists and was not written by textmill; choose an empty or new folder".into(),
+                    });
+                }
+                let temp = temp_name(&final_dir);
+                let _ = std::fs::remove_dir_all(&temp);
+                std::fs::create_dir_all(&temp).map_err(|e| Error::io(&temp, e))?;
+                std::fs::write(temp.join(OUTPUT_MARKER), b"").map_err(|e| Error::io(&temp, e))?;
+                let metadata = AtomicFile::create(&beside(path, ".metadata.jsonl"))?;
+                Sink::TextDir { path: final_dir, temp, metadata }
+            }
+            _ => Sink::Jsonl(AtomicFile::create(path)?),
+        })
+    }
+
+    /// Write one document.
+    pub fn write(&mut self, doc: &Document) -> Result<()> {
+        match self {
+            Sink::Jsonl(f) => write_json_line(f, &doc.to_record()),
+            Sink::Stdout(w) => {
+                let mut line = serde_json::to_vec(&doc.to_record()).map_err(|e| Error::io("-", e.into()))?;
+                line.push(b'\n');
+                w.write_all(&line).map_err(|e| Error::io("-", e))
+            }
+            Sink::TextDir { temp, metadata, .. } => {
+                let rel = safe_relative_path(&doc.id);
+                let file = temp.join(&rel);
+                if let Some(parent) = file.parent() {
+                    std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+                }
+                std::fs::write(&file, doc.text.as_bytes()).map_err(|e| Error::io(&file, e))?;
+                let mut m = serde_json::Map::new();
+                m.insert("id".into(), Value::String(doc.id.clone()));
+                m.insert("file".into(), Value::String(rel.to_string_lossy().into_owned()));
+                if let Some(meta) = doc.metadata() {
+                    m.insert("metadata".into(), Value::Object(meta.clone()));
+                }
+                write_json_line(metadata, &m)
+            }
+        }
+    }
+
+    /// Finish and move everything to its final name.
+    pub fn commit(self) -> Result<()> {
+        match self {
+            Sink::Jsonl(f) => f.commit(),
+            Sink::Stdout(mut w) => w.flush().map_err(|e| Error::io("-", e)),
+            Sink::TextDir { path, temp, metadata } => {
+                metadata.commit()?;
+                if path.exists() {
+                    std::fs::remove_dir_all(&path).map_err(|e| Error::io(&path, e))?;
+                }
+                std::fs::rename(&temp, &path).map_err(|e| Error::io(&path, e))
+            }
+        }
+    }
+
+    /// Remove temporary files after a failed run.
+    pub fn abandon(self) {
+        match self {
+            Sink::Jsonl(f) => f.abandon(),
+            Sink::Stdout(_) => {}
+            Sink::TextDir { temp, metadata, .. } => {
+                metadata.abandon();
+                let _ = std::fs::remove_dir_all(temp);
+            }
+        }
+    }
+}
+
+/// The rejects file: one JSON line per reject, in input order.
+pub struct RejectsWriter {
+    file: AtomicFile,
+    /// Rejects written so far.
+    pub count: u64,
+}
+
+impl RejectsWriter {
+    /// Create the rejects file (written atomically like the output).
+    pub fn create(path: &Path) -> Result<RejectsWriter> {
+        Ok(RejectsWriter { file: AtomicFile::create(path)?, count: 0 })
+    }
+
+    /// Write one reject.
+    pub fn write(&mut self, reject: &Reject) -> Result<()> {
+        self.count += 1;
+        write_json_line(&mut self.file, &reject.to_json())
+    }
+
+    /// Finish the file.
+    pub fn commit(self) -> Result<()> {
+        self.file.commit()
+    }
+
+    /// Remove the temporary file.
+    pub fn abandon(self) {
+        self.file.abandon()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::document::Origin;
+
+    fn doc(id: &str, text: &str) -> Document {
+        Document::from_text(0, id.into(), text.into(), Origin { file: "f".into(), line: 0 })
+    }
+
+    #[test]
+    fn output_kind_follows_the_path() {
+        assert_eq!(OutputKind::of(Path::new("a.jsonl")).unwrap(), OutputKind::Jsonl);
+        assert_eq!(OutputKind::of(Path::new("a.jsonl.zst")).unwrap(), OutputKind::JsonlZst);
+        assert_eq!(OutputKind::of(Path::new("out/")).unwrap(), OutputKind::TextDir);
+        assert_eq!(OutputKind::of(Path::new("-")).unwrap(), OutputKind::Stdout);
+        assert!(OutputKind::of(Path::new("a.csv")).is_err());
+        assert_eq!(beside(Path::new("out/"), ".rejects.jsonl"), PathBuf::from("out.rejects.jsonl"));
+    }
+
+    #[test]
+    fn nothing_appears_under_the_final_name_before_commit() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("o.jsonl.gz");
+        let mut sink = Sink::open(&p).unwrap();
+        sink.write(&doc("a", "x")).unwrap();
+        assert!(!p.exists());
+        sink.commit().unwrap();
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(File::open(&p).unwrap()), &mut s).unwrap();
+        assert_eq!(s, "{\"id\":\"a\",\"text\":\"x\"}\n");
+        let listing: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(listing.len(), 1, "no temporary file left behind");
+    }
+
+    #[test]
+    fn text_folder_mirrors_ids_and_refuses_foreign_folders() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out/");
+        let mut sink = Sink::open(&out).unwrap();
+        sink.write(&doc("sub/a.txt", "A\n")).unwrap();
+        sink.write(&doc("../../etc/passwd", "B\n")).unwrap();
+        sink.commit().unwrap();
+        assert_eq!(std::fs::read_to_string(dir.path().join("out/sub/a.txt")).unwrap(), "A\n");
+        assert_eq!(std::fs::read_to_string(dir.path().join("out/etc/passwd.txt")).unwrap(), "B\n");
+        // Our own folder can be replaced; a foreign one cannot.
+        Sink::open(&out).unwrap().commit().unwrap();
+        let foreign = dir.path().join("mine/");
+        std::fs::create_dir(&foreign).unwrap();
+        std::fs::write(foreign.join("keep.txt"), "x").unwrap();
+        assert!(Sink::open(&foreign).is_err());
+    }
+
+    #[test]
+    fn ids_never_escape_the_output_folder() {
+        assert_eq!(safe_relative_path("/abs/x"), PathBuf::from("abs/x.txt"));
+        assert_eq!(safe_relative_path(".."), PathBuf::from("_.txt"));
+        assert_eq!(safe_relative_path("a\0b"), PathBuf::from("a_b.txt"));
+        assert!(safe_relative_path(&"x".repeat(1000)).to_string_lossy().len() < 255);
+    }
+}

@@ -1,1 +1,167 @@
-fn main() {}
+//! `textmill`: run text-cleaning pipelines made of plugin stages.
+
+mod progress;
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use textmill_core::config::{PipelineConfig, RejectsExit};
+use textmill_core::pipeline::Pipeline;
+use textmill_core::plugin::{PluginLibrary, PluginSearch};
+use textmill_core::run::{RunOptions, RunPaths};
+use textmill_core::write::beside;
+
+/// Exit status: the run finished with no reject that calls for attention.
+const EXIT_OK: u8 = 0;
+/// Exit status: the run failed.
+const EXIT_RUN_ERROR: u8 = 1;
+/// Exit status: the configuration is invalid.
+const EXIT_CONFIG_ERROR: u8 = 2;
+/// Exit status: the run finished, with rejects (see `[run] rejects_exit`).
+const EXIT_REJECTS: u8 = 3;
+
+#[derive(Parser)]
+#[command(name = "textmill", version, about = "Clean, deduplicate and summarize scraped text with plugin pipelines")]
+struct Cli {
+    /// Less output: no progress, no table.
+    #[arg(short, long, global = true)]
+    quiet: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a pipeline.
+    Run {
+        /// Pipeline config (TOML).
+        config: PathBuf,
+        /// Input file (.txt, .jsonl[.gz|.zst]), folder, or - for stdin; overrides [input] path.
+        #[arg(long)]
+        input: Option<PathBuf>,
+        /// Output .jsonl[.gz|.zst] file, folder ending in /, or - for stdout; overrides [output] path.
+        #[arg(long)]
+        output: Option<PathBuf>,
+        /// Worker threads (default: [run] threads, else one per core).
+        #[arg(long)]
+        threads: Option<usize>,
+    },
+    /// Check a config and its plugins; report every error at once.
+    Validate {
+        /// Pipeline config (TOML).
+        config: PathBuf,
+    },
+    /// List the plugins found, or show one plugin's parameters.
+    Plugins {
+        /// Show this plugin's parameters.
+        name: Option<String>,
+        /// Extra folder to search (like [run] plugin_dir).
+        #[arg(long)]
+        plugin_dir: Vec<PathBuf>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match dispatch(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            let config_error = e.downcast_ref::<textmill_core::config::ConfigErrors>().is_some()
+                || matches!(e.downcast_ref::<textmill_core::Error>(), Some(textmill_core::Error::Config(_)));
+            eprintln!("error: {e:#}");
+            ExitCode::from(if config_error { EXIT_CONFIG_ERROR } else { EXIT_RUN_ERROR })
+        }
+    }
+}
+
+fn dispatch(cli: Cli) -> anyhow::Result<u8> {
+    match cli.command {
+        Command::Run { config, input, output, threads } => run(&config, input, output, threads, cli.quiet),
+        Command::Validate { config } => validate(&config),
+        Command::Plugins { name, plugin_dir } => plugins(name.as_deref(), &plugin_dir),
+    }
+}
+
+fn validate(config: &Path) -> anyhow::Result<u8> {
+    let config = PipelineConfig::load(config)?;
+    let file = config.file.clone();
+    let pipeline = Pipeline::build(config)?;
+    println!("{}: ok, {} stage(s)", file.display(), pipeline.stages.len());
+    for s in &pipeline.stages {
+        let lib = s.instance.library();
+        println!("  {}. {} {} ({})", s.config.index, lib.name, lib.version, lib.path.display());
+    }
+    Ok(EXIT_OK)
+}
+
+fn run(config_path: &Path, input: Option<PathBuf>, output: Option<PathBuf>, threads: Option<usize>, quiet: bool) -> anyhow::Result<u8> {
+    let config = PipelineConfig::load(config_path)?;
+    let input = match input.or_else(|| config.input.path.clone()) {
+        Some(p) => p,
+        None => bail!("no input: set [input] path in {} or pass --input", config_path.display()),
+    };
+    let output = match output.or_else(|| config.output.path.clone()) {
+        Some(p) => p,
+        None => bail!("no output: set [output] path in {} or pass --output", config_path.display()),
+    };
+    let paths = RunPaths {
+        rejects: config.output.rejects.clone().unwrap_or_else(|| beside(&output, ".rejects.jsonl")),
+        stats: config.output.stats.clone().unwrap_or_else(|| beside(&output, ".stats.json")),
+        input,
+        output,
+    };
+    let rejects_exit = config.run.rejects_exit;
+    let mut pipeline = Pipeline::build(config)?;
+    let bar = progress::Reporter::new(quiet);
+    let options = RunOptions { threads: threads.unwrap_or(0), progress: Some(bar.callback()), cancel: Arc::new(AtomicBool::new(false)) };
+    let stats = textmill_core::run::run(&mut pipeline, &paths, &options)
+        .with_context(|| format!("run of {} failed", config_path.display()))?;
+    bar.finish();
+    if !quiet {
+        eprint!("{}", stats.table());
+        eprintln!("output: {}  rejects: {}  stats: {}", paths.output.display(), paths.rejects.display(), paths.stats.display());
+    }
+    let code = match rejects_exit {
+        RejectsExit::Errors if stats.error_rejects > 0 => EXIT_REJECTS,
+        RejectsExit::Any if stats.rejects_written > 0 => EXIT_REJECTS,
+        _ => EXIT_OK,
+    };
+    Ok(code)
+}
+
+fn plugins(name: Option<&str>, dirs: &[PathBuf]) -> anyhow::Result<u8> {
+    let search = PluginSearch::new(dirs);
+    let (found, errors) = search.list();
+    for e in &errors {
+        eprintln!("warning: {e}");
+    }
+    let show = |lib: &PluginLibrary| {
+        let kind = if lib.is_corpus() { "corpus" } else { "document" };
+        println!("{} {} (ABI {}, {kind} stage) {}", lib.name, lib.version, lib.abi_version, lib.path.display());
+        println!("  {}", lib.description);
+    };
+    match name {
+        None => {
+            if found.is_empty() {
+                println!("no plugins found in {}", search.dirs.iter().map(|d| d.display().to_string()).collect::<Vec<_>>().join(", "));
+            }
+            for lib in &found {
+                show(lib);
+            }
+        }
+        Some(n) => {
+            let Some(lib) = found.iter().find(|l| l.name == n) else {
+                bail!("plugin `{n}` not found (searched {})", search.dirs.iter().map(|d| d.display().to_string()).collect::<Vec<_>>().join(", "));
+            };
+            show(lib);
+            println!("  parameters:");
+            for p in &lib.params {
+                println!("    {:<22} {:<10} default {:<12} {}", p.name, p.kind, p.default.to_string(), p.description);
+            }
+        }
+    }
+    Ok(EXIT_OK)
+}

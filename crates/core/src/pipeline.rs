@@ -1,0 +1,104 @@
+//! Building a runnable pipeline from a config: find each stage's plugin,
+//! check its keys against the plugin's parameter list, and let the plugin
+//! validate the values — all before any document is read. `validate` and
+//! `run` both go through [`Pipeline::build`].
+
+use crate::config::{ConfigErrors, ConfigIssue, PipelineConfig, StageConfig, suggest};
+use crate::plugin::{PluginLibrary, PluginSearch, StageInstance};
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// One ready stage.
+pub struct Stage {
+    /// Its config table.
+    pub config: StageConfig,
+    /// The plugin instance.
+    pub instance: StageInstance,
+}
+
+impl Stage {
+    /// True for corpus stages (observe → merge → finish → apply).
+    pub fn is_corpus(&self) -> bool {
+        self.instance.library().is_corpus()
+    }
+
+    /// Plugin name.
+    pub fn name(&self) -> &str {
+        &self.config.plugin
+    }
+}
+
+/// A config with every stage loaded and validated.
+pub struct Pipeline {
+    /// The config it came from.
+    pub config: PipelineConfig,
+    /// Stages in order.
+    pub stages: Vec<Stage>,
+}
+
+impl Pipeline {
+    /// Load plugins and create stages, collecting every problem.
+    pub fn build(config: PipelineConfig) -> Result<Pipeline, ConfigErrors> {
+        let search = PluginSearch::new(&config.run.plugin_dirs);
+        let mut libraries: HashMap<PathBuf, Arc<PluginLibrary>> = HashMap::new();
+        let mut issues: Vec<ConfigIssue> = Vec::new();
+        let mut stages = Vec::new();
+        let file = config.file.clone();
+        for sc in &config.stages {
+            let path = match &sc.path {
+                Some(p) => Ok(p.clone()),
+                None => search.find(&sc.plugin),
+            };
+            let path = match path {
+                Ok(p) => p,
+                Err(e) => {
+                    issues.push(sc.issue(&file, Some("plugin"), e.to_string(), None));
+                    continue;
+                }
+            };
+            let library = match libraries.get(&path) {
+                Some(l) => l.clone(),
+                None => match PluginLibrary::load(&path) {
+                    Ok(l) => {
+                        let l = Arc::new(l);
+                        libraries.insert(path.clone(), l.clone());
+                        l
+                    }
+                    Err(e) => {
+                        issues.push(sc.issue(&file, Some("plugin"), e.to_string(), None));
+                        continue;
+                    }
+                },
+            };
+            if library.name != sc.plugin {
+                issues.push(sc.issue(&file, Some("plugin"), format!("{} provides plugin `{}`, not `{}`", path.display(), library.name, sc.plugin), None));
+                continue;
+            }
+            let known: Vec<&str> = library.params.iter().map(|p| p.name.as_str()).collect();
+            let mut unknown = false;
+            for key in sc.params.keys() {
+                if !known.contains(&key.as_str()) {
+                    unknown = true;
+                    let suggestion = suggest(key, known.iter().copied());
+                    issues.push(sc.issue(&file, Some(key), format!("unknown key `{key}`"), suggestion));
+                }
+            }
+            if unknown {
+                continue;
+            }
+            match library.instantiate(&sc.params) {
+                Ok(instance) => stages.push(Stage { config: sc.clone(), instance }),
+                Err(e) => {
+                    let key = e.key.as_deref().filter(|k| sc.key_positions.contains_key(*k));
+                    issues.push(sc.issue(&file, key, e.to_string(), None));
+                }
+            }
+        }
+        if issues.is_empty() {
+            Ok(Pipeline { config, stages })
+        } else {
+            Err(ConfigErrors(issues))
+        }
+    }
+}

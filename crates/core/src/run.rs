@@ -1,0 +1,557 @@
+//! The runner: streams batches through the stages on a rayon pool, with a
+//! bounded number of batches in flight, and writes results in input order.
+//!
+//! A pipeline is cut into passes at each corpus stage. A pass reads its
+//! source, applies the stages up to the next corpus stage, lets that stage
+//! `observe` every batch, and spills the documents to a temporary JSONL file;
+//! the corpus stage then merges its partial states (in input order) and
+//! `finish`es, and the next pass reads the spill and `apply`s it. Memory is
+//! bounded by the batches in flight plus the corpus stages' own state, never
+//! by the corpus size, and the output bytes do not depend on thread timing.
+
+use crate::config::InputConfig;
+use crate::document::{Document, Origin, Reject};
+use crate::error::{Error, Result};
+use crate::pipeline::{Pipeline, Stage};
+use crate::plugin::DocResult;
+use crate::read::{InputPlan, Item, Reader};
+use crate::stats::{RunStats, StageStats};
+use crate::write::{AtomicFile, RejectsWriter, Sink};
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex, mpsc};
+use std::time::Instant;
+
+/// Where a run reads and writes, after CLI overrides.
+#[derive(Debug, Clone)]
+pub struct RunPaths {
+    /// Input file, folder or `-`.
+    pub input: PathBuf,
+    /// Output file, folder (`/`) or `-`.
+    pub output: PathBuf,
+    /// Rejects file.
+    pub rejects: PathBuf,
+    /// Stats file.
+    pub stats: PathBuf,
+}
+
+/// Progress of a run, reported after every written batch.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Progress {
+    /// Current pass (1-based) and how many there are.
+    pub pass: usize,
+    /// Number of passes.
+    pub passes: usize,
+    /// Documents finished in this pass.
+    pub docs: u64,
+    /// Input bytes consumed in this pass.
+    pub bytes: u64,
+    /// Input bytes of this pass, when known.
+    pub total_bytes: Option<u64>,
+}
+
+/// Run options beyond the config.
+pub struct RunOptions {
+    /// Worker threads (0: one per core).
+    pub threads: usize,
+    /// Called with progress after each batch.
+    pub progress: Option<Box<dyn Fn(Progress) + Send + Sync>>,
+    /// Set to stop the run early (Ctrl-C); partial outputs are removed.
+    pub cancel: Arc<AtomicBool>,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        RunOptions { threads: 0, progress: None, cancel: Arc::new(AtomicBool::new(false)) }
+    }
+}
+
+/// True for reject reasons that mean something went wrong (as opposed to a
+/// stage deliberately dropping a document).
+pub fn is_error_reason(stage: &str, reason: &str) -> bool {
+    stage == "read" || reason.starts_with("plugin_") || reason == "stage_error"
+}
+
+/// A batch and what happened to it.
+struct Batch {
+    seq: u64,
+    /// Documents read into the batch (before any stage).
+    read: u64,
+    docs: Vec<Document>,
+    rejects: Vec<Reject>,
+    bytes: u64,
+}
+
+struct Processed {
+    seq: u64,
+    read: u64,
+    docs: Vec<Document>,
+    rejects: Vec<Reject>,
+    stats: Vec<StageStats>,
+    state: Option<Vec<u8>>,
+    bytes: u64,
+}
+
+/// Counts batches in flight so the reader cannot run ahead of the writer.
+struct Permits {
+    free: Mutex<usize>,
+    cond: Condvar,
+}
+
+impl Permits {
+    fn acquire(&self) {
+        let mut free = self.free.lock().unwrap_or_else(|p| p.into_inner());
+        while *free == 0 {
+            free = self.cond.wait(free).unwrap_or_else(|p| p.into_inner());
+        }
+        *free -= 1;
+    }
+
+    fn release(&self) {
+        *self.free.lock().unwrap_or_else(|p| p.into_inner()) += 1;
+        self.cond.notify_one();
+    }
+}
+
+/// Apply one stage to a batch's documents, moving drops to rejects.
+fn apply_stage(stage: &Stage, docs: Vec<Document>, rejects: &mut Vec<Reject>, stats: &mut StageStats) -> Vec<Document> {
+    stats.docs_in += docs.len() as u64;
+    stats.bytes_in += docs.iter().map(|d| d.text.len() as u64).sum::<u64>();
+    if docs.is_empty() {
+        return docs;
+    }
+    let name = stage.name();
+    let started = Instant::now();
+    let result = stage.instance.process(&docs);
+    stats.seconds += started.elapsed().as_secs_f64();
+    let mut kept = Vec::with_capacity(docs.len());
+    match result {
+        Ok(result) => {
+            stats.add_counters(&result.counters);
+            for (mut doc, r) in docs.into_iter().zip(result.docs) {
+                match r {
+                    DocResult::Keep(text, meta) => {
+                        if let Some(t) = text {
+                            doc.text = t;
+                        }
+                        doc.merge_metadata(meta);
+                        kept.push(doc);
+                    }
+                    DocResult::Drop(reason, detail) => {
+                        *stats.dropped.entry(reason.clone()).or_insert(0) += 1;
+                        rejects.push(Reject::of_document(&doc, name, &reason, detail));
+                    }
+                    DocResult::Error(message) => {
+                        *stats.dropped.entry("stage_error".into()).or_insert(0) += 1;
+                        rejects.push(Reject::of_document(&doc, name, "stage_error", message_detail(message)));
+                    }
+                }
+            }
+        }
+        Err(failure) => {
+            *stats.dropped.entry(failure.reason.to_string()).or_insert(0) += docs.len() as u64;
+            for doc in &docs {
+                rejects.push(Reject::of_document(doc, name, failure.reason, message_detail(failure.message.clone())));
+            }
+        }
+    }
+    stats.docs_out += kept.len() as u64;
+    stats.bytes_out += kept.iter().map(|d| d.text.len() as u64).sum::<u64>();
+    kept
+}
+
+fn message_detail(message: String) -> Map<String, Value> {
+    let mut m = Map::new();
+    m.insert("message".into(), Value::String(message));
+    m
+}
+
+/// Where a pass writes its documents.
+enum Target<'a> {
+    Final(&'a mut Sink),
+    Spill(&'a mut AtomicFile),
+}
+
+impl Target<'_> {
+    fn write(&mut self, doc: &Document) -> Result<()> {
+        match self {
+            Target::Final(sink) => sink.write(doc),
+            Target::Spill(f) => {
+                let line = serde_json::json!({
+                    "o": doc.ordinal,
+                    "f": &*doc.origin.file,
+                    "l": doc.origin.line,
+                    "r": doc.to_record(),
+                });
+                let mut bytes = serde_json::to_vec(&line).map_err(|e| Error::io("spill", e.into()))?;
+                bytes.push(b'\n');
+                f.write_all(&bytes)
+            }
+        }
+    }
+}
+
+/// Reads a spill file back into documents.
+struct SpillReader {
+    lines: std::io::Lines<BufReader<std::fs::File>>,
+    path: PathBuf,
+    bytes: u64,
+}
+
+impl Iterator for SpillReader {
+    type Item = Result<Document>;
+
+    fn next(&mut self) -> Option<Result<Document>> {
+        let line = match self.lines.next()? {
+            Ok(l) => l,
+            Err(e) => return Some(Err(Error::io(&self.path, e))),
+        };
+        self.bytes += line.len() as u64 + 1;
+        let corrupt = |m: &str| Error::Input { path: self.path.clone(), message: format!("corrupt spill file: {m}") };
+        let mut v: Map<String, Value> = match serde_json::from_str(&line) {
+            Ok(v) => v,
+            Err(e) => return Some(Err(corrupt(&e.to_string()))),
+        };
+        let ordinal = v.get("o").and_then(Value::as_u64);
+        let file = v.get("f").and_then(Value::as_str).map(Arc::<str>::from);
+        let origin_line = v.get("l").and_then(Value::as_u64);
+        let (Some(ordinal), Some(file), Some(origin_line), Some(Value::Object(mut record))) = (ordinal, file, origin_line, v.remove("r")) else {
+            return Some(Err(corrupt("missing fields")));
+        };
+        let text = match record.get_mut("text") {
+            Some(Value::String(s)) => std::mem::take(s),
+            _ => return Some(Err(corrupt("missing text"))),
+        };
+        if let Some(slot) = record.get_mut("text") {
+            *slot = Value::Null;
+        }
+        let id = match record.get("id") {
+            Some(Value::String(s)) => s.clone(),
+            Some(other) => other.to_string(),
+            None => String::new(),
+        };
+        Some(Ok(Document { ordinal, id, text, record, origin: Origin { file, line: origin_line } }))
+    }
+}
+
+/// What a pass reads.
+enum Source {
+    Input(Reader),
+    Spill(SpillReader),
+}
+
+impl Source {
+    fn next(&mut self) -> Option<Result<Item>> {
+        match self {
+            Source::Input(r) => r.next().map(Ok),
+            Source::Spill(s) => s.next().map(|d| d.map(Item::Doc)),
+        }
+    }
+
+    fn bytes(&self) -> u64 {
+        match self {
+            Source::Input(r) => r.bytes_read(),
+            Source::Spill(s) => s.bytes,
+        }
+    }
+}
+
+/// Shared state of one pass.
+struct Pass<'a> {
+    stages: &'a [Stage],
+    /// Indexes of the stages this pass applies.
+    ops: Vec<usize>,
+    /// The corpus stage this pass observes, if any.
+    observe: Option<usize>,
+    batch_docs: usize,
+    batch_bytes: usize,
+}
+
+impl Pass<'_> {
+    fn process(&self, batch: Batch) -> Processed {
+        let Batch { seq, read, mut docs, mut rejects, bytes } = batch;
+        let mut stats = Vec::with_capacity(self.ops.len() + 1);
+        for &i in &self.ops {
+            let stage = &self.stages[i];
+            let mut s = StageStats::default();
+            docs = apply_stage(stage, docs, &mut rejects, &mut s);
+            stats.push(s);
+        }
+        let mut state = None;
+        if let Some(i) = self.observe {
+            let stage = &self.stages[i];
+            let mut s = StageStats::default();
+            let started = Instant::now();
+            match stage.instance.observe(&docs) {
+                Ok(bytes) => state = Some(bytes),
+                Err(failure) => {
+                    // The batch cannot be seen by the corpus stage, so it cannot
+                    // be decided there: its documents go to rejects with the message.
+                    *s.dropped.entry(failure.reason.to_string()).or_insert(0) += docs.len() as u64;
+                    s.docs_in += docs.len() as u64;
+                    for doc in docs.drain(..) {
+                        rejects.push(Reject::of_document(&doc, stage.name(), failure.reason, message_detail(failure.message.clone())));
+                    }
+                }
+            }
+            s.seconds += started.elapsed().as_secs_f64();
+            stats.push(s);
+        }
+        Processed { seq, read, docs, rejects, stats, state, bytes }
+    }
+}
+
+/// Run one pass: read `source`, process batches in parallel, write in order.
+/// Returns the observed states in input order.
+#[allow(clippy::too_many_arguments)]
+fn run_pass(
+    pool: &rayon::ThreadPool,
+    in_flight: usize,
+    pass: &Pass<'_>,
+    mut source: Source,
+    target: &mut Target<'_>,
+    rejects: &mut RejectsWriter,
+    run: &mut RunStats,
+    progress: &(dyn Fn(u64, u64) + Sync),
+    cancel: &AtomicBool,
+) -> Result<Vec<Vec<u8>>> {
+    let permits = Permits { free: Mutex::new(in_flight), cond: Condvar::new() };
+    let (tx, rx) = mpsc::channel::<Processed>();
+    let failed = AtomicBool::new(false);
+    let mut states = Vec::new();
+    let mut collector_result: Result<()> = Ok(());
+    let mut read_error: Option<Error> = None;
+    let is_input = matches!(source, Source::Input(_));
+    let is_final = matches!(target, Target::Final(_));
+
+    std::thread::scope(|scope| {
+        let permits = &permits;
+        let failed = &failed;
+        let states = &mut states;
+        let collector_result = &mut collector_result;
+        scope.spawn(move || {
+            let mut pending: BTreeMap<u64, Processed> = BTreeMap::new();
+            let mut next = 0u64;
+            let (mut docs_done, mut bytes_done) = (0u64, 0u64);
+            for p in rx {
+                pending.insert(p.seq, p);
+                while let Some(p) = pending.remove(&next) {
+                    next += 1;
+                    if collector_result.is_ok() {
+                        let written = (|| -> Result<()> {
+                            for d in &p.docs {
+                                target.write(d)?;
+                            }
+                            for r in &p.rejects {
+                                rejects.write(r)?;
+                                if is_error_reason(&r.stage, &r.reason) {
+                                    run.error_rejects += 1;
+                                }
+                                if r.stage == "read" {
+                                    *run.read_rejects.entry(r.reason.clone()).or_insert(0) += 1;
+                                }
+                            }
+                            Ok(())
+                        })();
+                        if let Err(e) = written {
+                            *collector_result = Err(e);
+                            failed.store(true, Ordering::SeqCst);
+                        }
+                    }
+                    for (slot, s) in pass.ops.iter().chain(pass.observe.iter()).zip(&p.stats) {
+                        run.stages[*slot] += s;
+                    }
+                    if is_input {
+                        run.docs_read += p.read;
+                        run.bytes_read = run.bytes_read.max(p.bytes);
+                    }
+                    if is_final {
+                        run.docs_written += p.docs.len() as u64;
+                    }
+                    if let Some(state) = p.state {
+                        states.push(state);
+                    }
+                    docs_done += p.docs.len() as u64 + p.rejects.len() as u64;
+                    bytes_done = bytes_done.max(p.bytes);
+                    progress(docs_done, bytes_done);
+                    permits.release();
+                }
+            }
+        });
+
+        pool.in_place_scope(|rs| {
+            let mut seq = 0u64;
+            let mut batch = Batch { seq, read: 0, docs: Vec::new(), rejects: Vec::new(), bytes: 0 };
+            let mut batch_bytes = 0usize;
+            let send = |b: Batch| {
+                permits.acquire();
+                let tx = tx.clone();
+                rs.spawn(move |_| {
+                    // A send fails only when the collector has stopped; nothing left to do then.
+                    let _ = tx.send(pass.process(b));
+                });
+            };
+            loop {
+                if failed.load(Ordering::SeqCst) || cancel.load(Ordering::SeqCst) {
+                    break;
+                }
+                let item = match source.next() {
+                    None => break,
+                    Some(Ok(item)) => item,
+                    Some(Err(e)) => {
+                        read_error = Some(e);
+                        break;
+                    }
+                };
+                match item {
+                    Item::Doc(d) => {
+                        batch_bytes += d.text.len();
+                        batch.read += 1;
+                        batch.docs.push(d);
+                    }
+                    Item::Reject(r) => batch.rejects.push(r),
+                }
+                if batch.docs.len() >= pass.batch_docs || batch_bytes >= pass.batch_bytes || batch.rejects.len() >= pass.batch_docs {
+                    batch.bytes = source.bytes();
+                    seq += 1;
+                    let full = std::mem::replace(&mut batch, Batch { seq, read: 0, docs: Vec::new(), rejects: Vec::new(), bytes: 0 });
+                    batch_bytes = 0;
+                    send(full);
+                }
+            }
+            if !batch.docs.is_empty() || !batch.rejects.is_empty() {
+                batch.bytes = source.bytes();
+                send(batch);
+            }
+        });
+        drop(tx);
+    });
+    if let Some(e) = read_error {
+        return Err(e);
+    }
+    collector_result?;
+    if cancel.load(Ordering::SeqCst) {
+        return Err(Error::Interrupted);
+    }
+    Ok(states)
+}
+
+/// Run a built pipeline.
+pub fn run(pipeline: &mut Pipeline, paths: &RunPaths, options: &RunOptions) -> Result<RunStats> {
+    let started = Instant::now();
+    let threads = if options.threads > 0 {
+        options.threads
+    } else if pipeline.config.run.threads > 0 {
+        pipeline.config.run.threads
+    } else {
+        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .thread_name(|i| format!("textmill-worker-{i}"))
+        .build()
+        .map_err(|e| Error::Input { path: paths.input.clone(), message: format!("cannot start {threads} threads: {e}") })?;
+    let input_config: InputConfig = pipeline.config.input.clone();
+    let plan = InputPlan::list(&paths.input, &input_config)?;
+    let total_input = if plan.stdin.is_some() { None } else { Some(plan.total_bytes()) };
+
+    let mut run = RunStats { threads, ..RunStats::default() };
+    run.stages = pipeline
+        .stages
+        .iter()
+        .map(|s| StageStats { index: s.config.index, name: s.config.plugin.clone(), ..StageStats::default() })
+        .collect();
+
+    let corpus_positions: Vec<usize> = pipeline.stages.iter().enumerate().filter(|(_, s)| s.is_corpus()).map(|(i, _)| i).collect();
+    let passes = corpus_positions.len() + 1;
+    let temp_dir = spill_dir(&paths.output);
+    let mut sink = Some(Sink::open(&paths.output)?);
+    let mut rejects = Some(RejectsWriter::create(&paths.rejects)?);
+    let in_flight = threads * 2 + 1;
+
+    let result = (|| -> Result<()> {
+        let mut source = Source::Input(Reader::new(plan, &input_config));
+        let mut first = 0usize;
+        for pass_no in 0..passes {
+            let observe = corpus_positions.get(pass_no).copied();
+            let end = observe.unwrap_or(pipeline.stages.len());
+            // A corpus stage starts the next pass by applying its finished state.
+            let ops: Vec<usize> = (first..end).collect();
+            let pass = Pass {
+                stages: &pipeline.stages,
+                ops,
+                observe,
+                batch_docs: pipeline.config.run.batch_docs.get(),
+                batch_bytes: pipeline.config.run.batch_bytes.get(),
+            };
+            let total = if pass_no == 0 { total_input } else { None };
+            let report = |docs: u64, bytes: u64| {
+                if let Some(p) = &options.progress {
+                    p(Progress { pass: pass_no + 1, passes, docs, bytes, total_bytes: total });
+                }
+            };
+            let rejects_writer = rejects.as_mut().ok_or(Error::Interrupted)?;
+            if let Some(corpus) = observe {
+                std::fs::create_dir_all(&temp_dir).map_err(|e| Error::io(&temp_dir, e))?;
+                let spill_path = temp_dir.join(format!("pass-{}.jsonl", pass_no + 1));
+                let mut spill = AtomicFile::create(&spill_path)?;
+                let states = run_pass(&pool, in_flight, &pass, source, &mut Target::Spill(&mut spill), rejects_writer, &mut run, &report, &options.cancel)?;
+                spill.commit()?;
+                let stage = &mut pipeline.stages[corpus];
+                let (index, name) = (stage.config.index, stage.config.plugin.clone());
+                let stage_err = |m: String| Error::Stage { index, name: name.clone(), message: m };
+                let merge_started = Instant::now();
+                let merged = stage.instance.merge(&states).map_err(|f| stage_err(format!("merge failed: {}", f.message)))?;
+                drop(states);
+                stage.instance.finish(&merged).map_err(|f| stage_err(format!("finish failed: {}", f.message)))?;
+                run.stages[corpus].seconds += merge_started.elapsed().as_secs_f64();
+                let file = std::fs::File::open(&spill_path).map_err(|e| Error::io(&spill_path, e))?;
+                source = Source::Spill(SpillReader { lines: BufReader::with_capacity(1 << 16, file).lines(), path: spill_path, bytes: 0 });
+                first = corpus;
+            } else {
+                let sink = sink.as_mut().ok_or(Error::Interrupted)?;
+                run_pass(&pool, in_flight, &pass, source, &mut Target::Final(sink), rejects_writer, &mut run, &report, &options.cancel)?;
+                break;
+            }
+        }
+        Ok(())
+    })();
+
+    let _ = std::fs::remove_dir_all(&temp_dir);
+    if let Err(e) = result {
+        if let Some(s) = sink.take() {
+            s.abandon();
+        }
+        if let Some(r) = rejects.take() {
+            r.abandon();
+        }
+        return Err(e);
+    }
+    let rejects = rejects.take().ok_or(Error::Interrupted)?;
+    run.rejects_written = rejects.count;
+    rejects.commit()?;
+    sink.take().ok_or(Error::Interrupted)?.commit()?;
+    run.seconds = started.elapsed().as_secs_f64();
+    write_stats(&paths.stats, &run)?;
+    Ok(run)
+}
+
+/// Folder for spill files, beside the output.
+fn spill_dir(output: &Path) -> PathBuf {
+    let base = crate::write::beside(output, "");
+    let mut s = base.into_os_string();
+    s.push(format!(".textmill-tmp-{}", std::process::id()));
+    PathBuf::from(s)
+}
+
+/// Write the stats JSON atomically.
+pub fn write_stats(path: &Path, stats: &RunStats) -> Result<()> {
+    let mut f = AtomicFile::create(path)?;
+    let mut bytes = serde_json::to_vec_pretty(stats).map_err(|e| Error::io(path, e.into()))?;
+    bytes.push(b'\n');
+    f.write_all(&bytes)?;
+    f.commit()
+}

@@ -53,13 +53,21 @@ impl OutputKind {
     }
 }
 
-/// The path beside an output with a suffix: `out/` → `out.rejects.jsonl`.
+/// The path beside an output with a suffix, the output's own extension
+/// removed: `out/` and `out.jsonl.gz` → `out.rejects.jsonl`; `-` → `textmill.rejects.jsonl`.
 pub fn beside(output: &Path, suffix: &str) -> PathBuf {
     let s = output.to_string_lossy();
     if s == "-" {
         return PathBuf::from(format!("textmill{suffix}"));
     }
-    PathBuf::from(format!("{}{suffix}", s.trim_end_matches('/')))
+    let mut stem = s.trim_end_matches('/');
+    for ext in [".jsonl.gz", ".jsonl.zst", ".jsonl"] {
+        if stem.len() > ext.len() && stem.to_ascii_lowercase().ends_with(ext) {
+            stem = &stem[..stem.len() - ext.len()];
+            break;
+        }
+    }
+    PathBuf::from(format!("{stem}{suffix}"))
 }
 
 fn temp_name(path: &Path) -> PathBuf {
@@ -307,6 +315,7 @@ mod tests {
         assert_eq!(OutputKind::of(Path::new("-")).unwrap(), OutputKind::Stdout);
         assert!(OutputKind::of(Path::new("a.csv")).is_err());
         assert_eq!(beside(Path::new("out/"), ".rejects.jsonl"), PathBuf::from("out.rejects.jsonl"));
+        assert_eq!(beside(Path::new("d/out.jsonl.zst"), ".stats.json"), PathBuf::from("d/out.stats.json"));
     }
 
     #[test]

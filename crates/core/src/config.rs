@@ -146,7 +146,7 @@ pub struct StageConfig {
     pub path: Option<PathBuf>,
     /// The plugin's own parameters (every key but `plugin` and `path`).
     pub params: Map<String, Value>,
-    /// Line and column of each parameter key, for error messages.
+    /// Line and column of each key (`plugin` and `path` included), for error messages.
     pub key_positions: BTreeMap<String, (usize, usize)>,
     /// Line and column of the `[[stage]]` header.
     pub position: (usize, usize),
@@ -450,10 +450,10 @@ impl PipelineConfig {
                         let mut key_positions = BTreeMap::new();
                         for (k, v) in t.iter() {
                             let name = k.get_ref().as_ref();
+                            key_positions.insert(name.to_string(), crate::config::position(text, k.span().start));
                             if STAGE_KEYS.contains(&name) {
                                 continue;
                             }
-                            key_positions.insert(name.to_string(), crate::config::position(text, k.span().start));
                             match to_json(v.get_ref()) {
                                 Ok(j) => {
                                     params.insert(name.to_string(), j);

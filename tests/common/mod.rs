@@ -9,7 +9,10 @@ use std::sync::OnceLock;
 
 /// The workspace root.
 pub fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("workspace root")
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .expect("workspace root")
 }
 
 /// A fixture under `tests/fixtures/`.
@@ -28,14 +31,20 @@ pub fn textmill() -> Command {
 /// Run and return output, printing it when the test fails.
 pub fn run(cmd: &mut Command) -> Output {
     let out = cmd.output().expect("spawn textmill");
-    eprintln!("--- stdout\n{}\n--- stderr\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    eprintln!(
+        "--- stdout\n{}\n--- stderr\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     out
 }
 
 /// Read a JSONL file into values.
 pub fn read_jsonl(path: &Path) -> Vec<Value> {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    text.lines().map(|l| serde_json::from_str(l).expect("valid JSON line")).collect()
+    text.lines()
+        .map(|l| serde_json::from_str(l).expect("valid JSON line"))
+        .collect()
 }
 
 /// Build `tests/fixtures/shout-plugin` outside the workspace, against the SDK
@@ -43,30 +52,47 @@ pub fn read_jsonl(path: &Path) -> Vec<Value> {
 pub fn shout_plugin_dir() -> PathBuf {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
-        let crate_dir = std::env::temp_dir().join(format!("textmill-shout-plugin-{}", std::process::id()));
+        let crate_dir =
+            std::env::temp_dir().join(format!("textmill-shout-plugin-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&crate_dir);
         std::fs::create_dir_all(crate_dir.join("src")).expect("temp crate dir");
         let manifest = std::fs::read_to_string(fixture("shout-plugin/Cargo.toml.in"))
             .expect("manifest")
-            .replace("@SDK@", &root().join("crates/plugin-sdk").display().to_string());
+            .replace(
+                "@SDK@",
+                &root().join("crates/plugin-sdk").display().to_string(),
+            );
         std::fs::write(crate_dir.join("Cargo.toml"), manifest).expect("write manifest");
-        std::fs::copy(fixture("shout-plugin/src/lib.rs"), crate_dir.join("src/lib.rs")).expect("copy source");
+        std::fs::copy(
+            fixture("shout-plugin/src/lib.rs"),
+            crate_dir.join("src/lib.rs"),
+        )
+        .expect("copy source");
         // A target folder of its own, kept between runs, so the outer build lock is never contended.
         let target = root().join("target/e2e-plugins");
         let build = |offline: bool| {
             let mut c = Command::new(env!("CARGO"));
-            c.current_dir(&crate_dir).args(["build", "--quiet"]).env("CARGO_TARGET_DIR", &target);
+            c.current_dir(&crate_dir)
+                .args(["build", "--quiet"])
+                .env("CARGO_TARGET_DIR", &target);
             if offline {
                 c.arg("--offline");
             }
             c.status().map(|s| s.success()).unwrap_or(false)
         };
-        assert!(build(true) || build(false), "building the out-of-tree plugin failed");
+        assert!(
+            build(true) || build(false),
+            "building the out-of-tree plugin failed"
+        );
         let dir = target.join("debug");
         // Keep only the plugin library in the folder the host searches.
         let plugin_dir = target.join("plugins");
         std::fs::create_dir_all(&plugin_dir).expect("plugin dir");
-        let lib = format!("{}textmill_shout{}", std::env::consts::DLL_PREFIX, std::env::consts::DLL_SUFFIX);
+        let lib = format!(
+            "{}textmill_shout{}",
+            std::env::consts::DLL_PREFIX,
+            std::env::consts::DLL_SUFFIX
+        );
         std::fs::copy(dir.join(&lib), plugin_dir.join(&lib)).expect("copy plugin library");
         let _ = std::fs::remove_dir_all(&crate_dir);
         plugin_dir
@@ -76,7 +102,11 @@ pub fn shout_plugin_dir() -> PathBuf {
 
 /// Compile a C fixture from `tests/fixtures/bad-libs` into a shared library.
 pub fn c_library(name: &str, out_dir: &Path) -> PathBuf {
-    let lib = out_dir.join(format!("{}textmill_{name}{}", std::env::consts::DLL_PREFIX, std::env::consts::DLL_SUFFIX));
+    let lib = out_dir.join(format!(
+        "{}textmill_{name}{}",
+        std::env::consts::DLL_PREFIX,
+        std::env::consts::DLL_SUFFIX
+    ));
     let status = Command::new("cc")
         .args(["-shared", "-fPIC", "-o"])
         .arg(&lib)

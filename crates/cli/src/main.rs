@@ -1,6 +1,7 @@
 //! `textmill`: run text-cleaning pipelines made of plugin stages.
 
 mod progress;
+mod scaffold;
 
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
@@ -24,7 +25,11 @@ const EXIT_CONFIG_ERROR: u8 = 2;
 const EXIT_REJECTS: u8 = 3;
 
 #[derive(Parser)]
-#[command(name = "textmill", version, about = "Clean, deduplicate and summarize scraped text with plugin pipelines")]
+#[command(
+    name = "textmill",
+    version,
+    about = "Clean, deduplicate and summarize scraped text with plugin pipelines"
+)]
 struct Cli {
     /// Less output: no progress, no table.
     #[arg(short, long, global = true)]
@@ -54,6 +59,33 @@ enum Command {
         /// Pipeline config (TOML).
         config: PathBuf,
     },
+    /// Run one document through the pipeline and show what each stage did to it.
+    Explain {
+        /// Pipeline config (TOML).
+        config: PathBuf,
+        /// File holding the document (.txt, or JSONL with --id); other documents
+        /// of the file are context for corpus stages such as dedupe.
+        #[arg(long)]
+        input: PathBuf,
+        /// Id of the document to explain (default: the first one).
+        #[arg(long)]
+        id: Option<String>,
+    },
+    /// Write a new plugin crate that builds on its own (the SDK is vendored in it).
+    NewPlugin {
+        /// Stage name (lowercase letters, digits, _).
+        name: String,
+        /// Folder to create `textmill-NAME` in.
+        #[arg(long, default_value = ".")]
+        dir: PathBuf,
+    },
+    /// Print shell completions.
+    Completions {
+        /// Shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff).
+    Man,
     /// List the plugins found, or show one plugin's parameters.
     Plugins {
         /// Show this plugin's parameters.
@@ -69,19 +101,61 @@ fn main() -> ExitCode {
     match dispatch(cli) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            let config_error = e.downcast_ref::<textmill_core::config::ConfigErrors>().is_some()
-                || matches!(e.downcast_ref::<textmill_core::Error>(), Some(textmill_core::Error::Config(_)));
+            let config_error = e
+                .downcast_ref::<textmill_core::config::ConfigErrors>()
+                .is_some()
+                || matches!(
+                    e.downcast_ref::<textmill_core::Error>(),
+                    Some(textmill_core::Error::Config(_))
+                );
             eprintln!("error: {e:#}");
-            ExitCode::from(if config_error { EXIT_CONFIG_ERROR } else { EXIT_RUN_ERROR })
+            ExitCode::from(if config_error {
+                EXIT_CONFIG_ERROR
+            } else {
+                EXIT_RUN_ERROR
+            })
         }
     }
 }
 
 fn dispatch(cli: Cli) -> anyhow::Result<u8> {
     match cli.command {
-        Command::Run { config, input, output, threads } => run(&config, input, output, threads, cli.quiet),
+        Command::Run {
+            config,
+            input,
+            output,
+            threads,
+        } => run(&config, input, output, threads, cli.quiet),
         Command::Validate { config } => validate(&config),
         Command::Plugins { name, plugin_dir } => plugins(name.as_deref(), &plugin_dir),
+        Command::Explain { config, input, id } => explain(&config, &input, id.as_deref()),
+        Command::NewPlugin { name, dir } => {
+            let root = scaffold::new_plugin(&name, &dir)?;
+            println!("created {}", root.display());
+            println!(
+                "next: cd {} && cargo test && cargo build --release",
+                root.display()
+            );
+            println!(
+                "then: TEXTMILL_PLUGIN_PATH={}/target/release textmill plugins {name}",
+                root.display()
+            );
+            Ok(EXIT_OK)
+        }
+        Command::Completions { shell } => {
+            clap_complete::generate(
+                shell,
+                &mut <Cli as clap::CommandFactory>::command(),
+                "textmill",
+                &mut std::io::stdout(),
+            );
+            Ok(EXIT_OK)
+        }
+        Command::Man => {
+            clap_mangen::Man::new(<Cli as clap::CommandFactory>::command())
+                .render(&mut std::io::stdout())?;
+            Ok(EXIT_OK)
+        }
     }
 }
 
@@ -92,37 +166,72 @@ fn validate(config: &Path) -> anyhow::Result<u8> {
     println!("{}: ok, {} stage(s)", file.display(), pipeline.stages.len());
     for s in &pipeline.stages {
         let lib = s.instance.library();
-        println!("  {}. {} {} ({})", s.config.index, lib.name, lib.version, lib.path.display());
+        println!(
+            "  {}. {} {} ({})",
+            s.config.index,
+            lib.name,
+            lib.version,
+            lib.path.display()
+        );
     }
     Ok(EXIT_OK)
 }
 
-fn run(config_path: &Path, input: Option<PathBuf>, output: Option<PathBuf>, threads: Option<usize>, quiet: bool) -> anyhow::Result<u8> {
+fn run(
+    config_path: &Path,
+    input: Option<PathBuf>,
+    output: Option<PathBuf>,
+    threads: Option<usize>,
+    quiet: bool,
+) -> anyhow::Result<u8> {
     let config = PipelineConfig::load(config_path)?;
     let input = match input.or_else(|| config.input.path.clone()) {
         Some(p) => p,
-        None => bail!("no input: set [input] path in {} or pass --input", config_path.display()),
+        None => bail!(
+            "no input: set [input] path in {} or pass --input",
+            config_path.display()
+        ),
     };
     let output = match output.or_else(|| config.output.path.clone()) {
         Some(p) => p,
-        None => bail!("no output: set [output] path in {} or pass --output", config_path.display()),
+        None => bail!(
+            "no output: set [output] path in {} or pass --output",
+            config_path.display()
+        ),
     };
     let paths = RunPaths {
-        rejects: config.output.rejects.clone().unwrap_or_else(|| beside(&output, ".rejects.jsonl")),
-        stats: config.output.stats.clone().unwrap_or_else(|| beside(&output, ".stats.json")),
+        rejects: config
+            .output
+            .rejects
+            .clone()
+            .unwrap_or_else(|| beside(&output, ".rejects.jsonl")),
+        stats: config
+            .output
+            .stats
+            .clone()
+            .unwrap_or_else(|| beside(&output, ".stats.json")),
         input,
         output,
     };
     let rejects_exit = config.run.rejects_exit;
     let mut pipeline = Pipeline::build(config)?;
     let bar = progress::Reporter::new(quiet);
-    let options = RunOptions { threads: threads.unwrap_or(0), progress: Some(bar.callback()), cancel: Arc::new(AtomicBool::new(false)) };
+    let options = RunOptions {
+        threads: threads.unwrap_or(0),
+        progress: Some(bar.callback()),
+        cancel: Arc::new(AtomicBool::new(false)),
+    };
     let stats = textmill_core::run::run(&mut pipeline, &paths, &options)
         .with_context(|| format!("run of {} failed", config_path.display()))?;
     bar.finish();
     if !quiet {
         eprint!("{}", stats.table());
-        eprintln!("output: {}  rejects: {}  stats: {}", paths.output.display(), paths.rejects.display(), paths.stats.display());
+        eprintln!(
+            "output: {}  rejects: {}  stats: {}",
+            paths.output.display(),
+            paths.rejects.display(),
+            paths.stats.display()
+        );
     }
     let code = match rejects_exit {
         RejectsExit::Errors if stats.error_rejects > 0 => EXIT_REJECTS,
@@ -132,6 +241,61 @@ fn run(config_path: &Path, input: Option<PathBuf>, output: Option<PathBuf>, thre
     Ok(code)
 }
 
+fn explain(config: &Path, input: &Path, id: Option<&str>) -> anyhow::Result<u8> {
+    use textmill_core::explain::Effect;
+    let config = PipelineConfig::load(config)?;
+    let mut pipeline = Pipeline::build_with(config, true)?;
+    let e = textmill_core::explain::explain(&mut pipeline, input, id)?;
+    println!("document {} ({} lines in)", e.id, e.input.lines().count());
+    for s in &e.stages {
+        match &s.effect {
+            Effect::Kept {
+                removed,
+                added,
+                metadata,
+            } => {
+                println!(
+                    "\nstage {} {}: kept, {} line(s) removed, {} added",
+                    s.index,
+                    s.name,
+                    removed.len(),
+                    added.len()
+                );
+                for l in removed {
+                    println!("  - {l}");
+                }
+                for l in added {
+                    println!("  + {l}");
+                }
+                for (k, v) in metadata {
+                    println!(
+                        "  metadata.{k} = {}",
+                        serde_json::to_string_pretty(v)
+                            .unwrap_or_default()
+                            .replace('\n', "\n    ")
+                    );
+                }
+            }
+            Effect::Dropped { reason, detail } => {
+                println!(
+                    "\nstage {} {}: DROPPED, reason {reason} {}",
+                    s.index,
+                    s.name,
+                    serde_json::Value::Object(detail.clone())
+                );
+            }
+            Effect::Failed { message } => {
+                println!("\nstage {} {}: FAILED: {message}", s.index, s.name)
+            }
+        }
+    }
+    match &e.output {
+        Some(text) => println!("\noutput:\n{text}"),
+        None => println!("\nthe document does not reach the output"),
+    }
+    Ok(EXIT_OK)
+}
+
 fn plugins(name: Option<&str>, dirs: &[PathBuf]) -> anyhow::Result<u8> {
     let search = PluginSearch::new(dirs);
     let (found, errors) = search.list();
@@ -139,14 +303,38 @@ fn plugins(name: Option<&str>, dirs: &[PathBuf]) -> anyhow::Result<u8> {
         eprintln!("warning: {e}");
     }
     let show = |lib: &PluginLibrary| {
-        let kind = if lib.is_corpus() { "corpus" } else { "document" };
-        println!("{} {} (ABI {}, {kind} stage) {}", lib.name, lib.version, lib.abi_version, lib.path.display());
+        let kind = if lib.is_corpus() {
+            "corpus"
+        } else {
+            "document"
+        };
+        println!(
+            "{} {} (ABI {}, {kind} stage) {}",
+            lib.name,
+            lib.version,
+            lib.abi_version,
+            lib.path.display()
+        );
         println!("  {}", lib.description);
+        let params: Vec<String> = lib
+            .params
+            .iter()
+            .map(|p| format!("{}={}", p.name, p.default))
+            .collect();
+        println!("  parameters: {}", params.join(", "));
     };
     match name {
         None => {
             if found.is_empty() {
-                println!("no plugins found in {}", search.dirs.iter().map(|d| d.display().to_string()).collect::<Vec<_>>().join(", "));
+                println!(
+                    "no plugins found in {}",
+                    search
+                        .dirs
+                        .iter()
+                        .map(|d| d.display().to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
             }
             for lib in &found {
                 show(lib);
@@ -154,12 +342,25 @@ fn plugins(name: Option<&str>, dirs: &[PathBuf]) -> anyhow::Result<u8> {
         }
         Some(n) => {
             let Some(lib) = found.iter().find(|l| l.name == n) else {
-                bail!("plugin `{n}` not found (searched {})", search.dirs.iter().map(|d| d.display().to_string()).collect::<Vec<_>>().join(", "));
+                bail!(
+                    "plugin `{n}` not found (searched {})",
+                    search
+                        .dirs
+                        .iter()
+                        .map(|d| d.display().to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
             };
             show(lib);
-            println!("  parameters:");
             for p in &lib.params {
-                println!("    {:<22} {:<10} default {:<12} {}", p.name, p.kind, p.default.to_string(), p.description);
+                println!(
+                    "    {:<22} {:<10} default {:<12} {}",
+                    p.name,
+                    p.kind,
+                    p.default.to_string(),
+                    p.description
+                );
             }
         }
     }

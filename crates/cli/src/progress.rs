@@ -20,17 +20,28 @@ impl Reporter {
     /// A reporter for stderr.
     pub fn new(quiet: bool) -> Reporter {
         if quiet {
-            return Reporter { bar: None, log: false };
+            return Reporter {
+                bar: None,
+                log: false,
+            };
         }
         if std::io::stderr().is_terminal() {
             let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
             bar.set_style(
-                ProgressStyle::with_template("{prefix} {bar:30} {bytes}/{total_bytes} {msg} {bytes_per_sec} eta {eta}")
-                    .unwrap_or_else(|_| ProgressStyle::default_bar()),
+                ProgressStyle::with_template(
+                    "{prefix} {bar:30} {bytes}/{total_bytes} {msg} {bytes_per_sec} eta {eta}",
+                )
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
             );
-            Reporter { bar: Some(bar), log: false }
+            Reporter {
+                bar: Some(bar),
+                log: false,
+            }
         } else {
-            Reporter { bar: None, log: true }
+            Reporter {
+                bar: None,
+                log: true,
+            }
         }
     }
 
@@ -49,8 +60,17 @@ impl Reporter {
                 let mut last = last.lock().unwrap_or_else(|e| e.into_inner());
                 if last.0.elapsed() >= LOG_EVERY || last.1 != p.pass {
                     *last = (Instant::now(), p.pass);
-                    let total = p.total_bytes.map(|t| format!(" of {:.1} MB", t as f64 / 1e6)).unwrap_or_default();
-                    eprintln!("textmill: pass {}/{}: {} docs, {:.1} MB{total}", p.pass, p.passes, p.docs, p.bytes as f64 / 1e6);
+                    let total = p
+                        .total_bytes
+                        .map(|t| format!(" of {:.1} MB", t as f64 / 1e6))
+                        .unwrap_or_default();
+                    eprintln!(
+                        "textmill: pass {}/{}: {} docs, {:.1} MB{total}",
+                        p.pass,
+                        p.passes,
+                        p.docs,
+                        p.bytes as f64 / 1e6
+                    );
                 }
             }
         })

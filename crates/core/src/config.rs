@@ -57,7 +57,11 @@ pub struct ConfigErrors(pub Vec<ConfigIssue>);
 impl fmt::Display for ConfigErrors {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let n = self.0.len();
-        write!(f, "{n} configuration error{}", if n == 1 { "" } else { "s" })?;
+        write!(
+            f,
+            "{n} configuration error{}",
+            if n == 1 { "" } else { "s" }
+        )?;
         for issue in &self.0 {
             write!(f, "\n  {issue}")?;
         }
@@ -196,7 +200,10 @@ pub fn suggest<'a>(key: &str, candidates: impl IntoIterator<Item = &'a str>) -> 
 fn position(text: &str, offset: usize) -> (usize, usize) {
     let before = &text[..offset.min(text.len())];
     let line = before.matches('\n').count() + 1;
-    let column = before.rfind('\n').map(|i| before.len() - i).unwrap_or(before.len() + 1);
+    let column = before
+        .rfind('\n')
+        .map(|i| before.len() - i)
+        .unwrap_or(before.len() + 1);
     (line, column)
 }
 
@@ -206,17 +213,33 @@ fn to_json(v: &DeValue<'_>) -> Result<Value, String> {
         DeValue::String(s) => Value::String(s.to_string()),
         DeValue::Integer(i) => {
             let digits = i.as_str().replace('_', "");
-            let n = i64::from_str_radix(digits.trim_start_matches("0x").trim_start_matches("0o").trim_start_matches("0b"), i.radix())
-                .map_err(|e| format!("integer {}: {e}", i.as_str()))?;
+            let n = i64::from_str_radix(
+                digits
+                    .trim_start_matches("0x")
+                    .trim_start_matches("0o")
+                    .trim_start_matches("0b"),
+                i.radix(),
+            )
+            .map_err(|e| format!("integer {}: {e}", i.as_str()))?;
             Value::from(n)
         }
         DeValue::Float(f) => {
-            let x: f64 = f.as_str().replace('_', "").parse().map_err(|e| format!("float {}: {e}", f.as_str()))?;
-            serde_json::Number::from_f64(x).map(Value::Number).ok_or_else(|| format!("float {} is not finite", f.as_str()))?
+            let x: f64 = f
+                .as_str()
+                .replace('_', "")
+                .parse()
+                .map_err(|e| format!("float {}: {e}", f.as_str()))?;
+            serde_json::Number::from_f64(x)
+                .map(Value::Number)
+                .ok_or_else(|| format!("float {} is not finite", f.as_str()))?
         }
         DeValue::Boolean(b) => Value::Bool(*b),
         DeValue::Datetime(d) => Value::String(d.to_string()),
-        DeValue::Array(a) => Value::Array(a.iter().map(|x| to_json(x.get_ref())).collect::<Result<_, _>>()?),
+        DeValue::Array(a) => Value::Array(
+            a.iter()
+                .map(|x| to_json(x.get_ref()))
+                .collect::<Result<_, _>>()?,
+        ),
         DeValue::Table(t) => {
             let mut m = Map::new();
             for (k, x) in t.iter() {
@@ -235,7 +258,14 @@ struct Checker<'a> {
 }
 
 impl Checker<'_> {
-    fn issue(&mut self, span: std::ops::Range<usize>, stage: Option<(usize, String)>, key: Option<&str>, message: String, suggestion: Option<String>) {
+    fn issue(
+        &mut self,
+        span: std::ops::Range<usize>,
+        stage: Option<(usize, String)>,
+        key: Option<&str>,
+        message: String,
+        suggestion: Option<String>,
+    ) {
         let (line, column) = position(self.text, span.start);
         self.issues.push(ConfigIssue {
             file: self.file.to_path_buf(),
@@ -254,7 +284,13 @@ impl Checker<'_> {
             let name = k.get_ref().as_ref();
             if !known.contains(&name) {
                 let suggestion = suggest(name, known.iter().copied());
-                self.issue(k.span(), None, Some(name), format!("unknown key `{name}` in [{section}]"), suggestion);
+                self.issue(
+                    k.span(),
+                    None,
+                    Some(name),
+                    format!("unknown key `{name}` in [{section}]"),
+                    suggestion,
+                );
             }
         }
     }
@@ -264,14 +300,27 @@ impl Checker<'_> {
         match v.get_ref() {
             DeValue::Table(t) => Some(t),
             other => {
-                self.issue(k.span(), None, Some(name), format!("`{name}` must be a table, found {}", other.type_str()), None);
+                self.issue(
+                    k.span(),
+                    None,
+                    Some(name),
+                    format!("`{name}` must be a table, found {}", other.type_str()),
+                    None,
+                );
                 None
             }
         }
     }
 
-    fn get<'t, 'i>(&self, table: &'t DeTable<'i>, key: &str) -> Option<(&'t toml::Spanned<DeValue<'i>>, std::ops::Range<usize>)> {
-        table.iter().find(|(k, _)| k.get_ref().as_ref() == key).map(|(k, v)| (v, k.span()))
+    fn get<'t, 'i>(
+        &self,
+        table: &'t DeTable<'i>,
+        key: &str,
+    ) -> Option<(&'t toml::Spanned<DeValue<'i>>, std::ops::Range<usize>)> {
+        table
+            .iter()
+            .find(|(k, _)| k.get_ref().as_ref() == key)
+            .map(|(k, v)| (v, k.span()))
     }
 
     fn string(&mut self, table: &DeTable<'_>, key: &str, section: &str) -> Option<String> {
@@ -280,13 +329,25 @@ impl Checker<'_> {
             Some(s) => Some(s.to_string()),
             None => {
                 let found = v.get_ref().type_str();
-                self.issue(span, None, Some(key), format!("[{section}] `{key}` must be a string, found {found}"), None);
+                self.issue(
+                    span,
+                    None,
+                    Some(key),
+                    format!("[{section}] `{key}` must be a string, found {found}"),
+                    None,
+                );
                 None
             }
         }
     }
 
-    fn choice<T: Copy>(&mut self, table: &DeTable<'_>, key: &str, section: &str, choices: &[(&str, T)]) -> Option<T> {
+    fn choice<T: Copy>(
+        &mut self,
+        table: &DeTable<'_>,
+        key: &str,
+        section: &str,
+        choices: &[(&str, T)],
+    ) -> Option<T> {
         let (_, span) = self.get(table, key)?;
         let s = self.string(table, key, section)?;
         match choices.iter().find(|(n, _)| *n == s) {
@@ -294,32 +355,62 @@ impl Checker<'_> {
             None => {
                 let names: Vec<&str> = choices.iter().map(|(n, _)| *n).collect();
                 let suggestion = suggest(&s, names.iter().copied());
-                self.issue(span, None, Some(key), format!("[{section}] `{key}` = \"{s}\" is not one of {}", names.join(", ")), suggestion);
+                self.issue(
+                    span,
+                    None,
+                    Some(key),
+                    format!(
+                        "[{section}] `{key}` = \"{s}\" is not one of {}",
+                        names.join(", ")
+                    ),
+                    suggestion,
+                );
                 None
             }
         }
     }
 
-    fn integer(&mut self, table: &DeTable<'_>, key: &str, section: &str, min: i64) -> Option<usize> {
+    fn integer(
+        &mut self,
+        table: &DeTable<'_>,
+        key: &str,
+        section: &str,
+        min: i64,
+    ) -> Option<usize> {
         let (v, span) = self.get(table, key)?;
         match to_json(v.get_ref()).ok().and_then(|j| j.as_i64()) {
             Some(n) if n >= min => Some(n as usize),
             _ => {
-                self.issue(span, None, Some(key), format!("[{section}] `{key}` must be an integer ≥ {min}"), None);
+                self.issue(
+                    span,
+                    None,
+                    Some(key),
+                    format!("[{section}] `{key}` must be an integer ≥ {min}"),
+                    None,
+                );
                 None
             }
         }
     }
 
     fn paths(&mut self, table: &DeTable<'_>, key: &str, section: &str) -> Vec<String> {
-        let Some((v, span)) = self.get(table, key) else { return Vec::new() };
+        let Some((v, span)) = self.get(table, key) else {
+            return Vec::new();
+        };
         match v.get_ref() {
             DeValue::String(s) => vec![s.to_string()],
-            DeValue::Array(a) if a.iter().all(|x| x.get_ref().is_str()) => {
-                a.iter().filter_map(|x| x.get_ref().as_str().map(str::to_string)).collect()
-            }
+            DeValue::Array(a) if a.iter().all(|x| x.get_ref().is_str()) => a
+                .iter()
+                .filter_map(|x| x.get_ref().as_str().map(str::to_string))
+                .collect(),
             _ => {
-                self.issue(span, None, Some(key), format!("[{section}] `{key}` must be a path or a list of paths"), None);
+                self.issue(
+                    span,
+                    None,
+                    Some(key),
+                    format!("[{section}] `{key}` must be a path or a list of paths"),
+                    None,
+                );
                 Vec::new()
             }
         }
@@ -345,7 +436,13 @@ pub const INPUT_KEYS: &[&str] = &["path", "format", "invalid_utf8", "max_documen
 /// Keys of `[output]`.
 pub const OUTPUT_KEYS: &[&str] = &["path", "rejects", "stats"];
 /// Keys of `[run]`.
-pub const RUN_KEYS: &[&str] = &["threads", "batch_docs", "batch_bytes", "plugin_dir", "rejects_exit"];
+pub const RUN_KEYS: &[&str] = &[
+    "threads",
+    "batch_docs",
+    "batch_bytes",
+    "plugin_dir",
+    "rejects_exit",
+];
 /// Keys every `[[stage]]` has besides its plugin's parameters.
 pub const STAGE_KEYS: &[&str] = &["plugin", "path"];
 
@@ -368,11 +465,21 @@ impl PipelineConfig {
 
     /// Check config text; `file` names it in messages and anchors relative paths.
     pub fn parse(text: &str, file: &Path) -> Result<PipelineConfig, ConfigErrors> {
-        let mut c = Checker { file, text, issues: Vec::new() };
+        let mut c = Checker {
+            file,
+            text,
+            issues: Vec::new(),
+        };
         let (root, parse_errors) = DeTable::parse_recoverable(text);
         for e in parse_errors {
             let span = e.span().unwrap_or(0..0);
-            c.issue(span, None, None, format!("TOML syntax: {}", e.message()), None);
+            c.issue(
+                span,
+                None,
+                None,
+                format!("TOML syntax: {}", e.message()),
+                None,
+            );
         }
         let root = root.get_ref();
         let base = file.parent().map(Path::to_path_buf).unwrap_or_default();
@@ -387,14 +494,28 @@ impl PipelineConfig {
         if let Some(t) = c.table(root, "input") {
             c.unknown_keys(t, INPUT_KEYS, "input");
             input.path = c.string(t, "path", "input").map(|p| resolve(&base, &p));
-            let formats = [("auto", InputFormat::Auto), ("txt", InputFormat::Text), ("jsonl", InputFormat::Jsonl)];
-            input.format = c.choice(t, "format", "input", &formats).unwrap_or(InputFormat::Auto);
+            let formats = [
+                ("auto", InputFormat::Auto),
+                ("txt", InputFormat::Text),
+                ("jsonl", InputFormat::Jsonl),
+            ];
+            input.format = c
+                .choice(t, "format", "input", &formats)
+                .unwrap_or(InputFormat::Auto);
             let policies = [("reject", Utf8Policy::Reject), ("lossy", Utf8Policy::Lossy)];
-            input.invalid_utf8 = c.choice(t, "invalid_utf8", "input", &policies).unwrap_or(Utf8Policy::Reject);
-            input.max_document_bytes = c.integer(t, "max_document_bytes", "input", 1).unwrap_or(input.max_document_bytes);
+            input.invalid_utf8 = c
+                .choice(t, "invalid_utf8", "input", &policies)
+                .unwrap_or(Utf8Policy::Reject);
+            input.max_document_bytes = c
+                .integer(t, "max_document_bytes", "input", 1)
+                .unwrap_or(input.max_document_bytes);
         }
 
-        let mut output = OutputConfig { path: None, rejects: None, stats: None };
+        let mut output = OutputConfig {
+            path: None,
+            rejects: None,
+            stats: None,
+        };
         if let Some(t) = c.table(root, "output") {
             c.unknown_keys(t, OUTPUT_KEYS, "output");
             output.path = c.string(t, "path", "output").map(|p| resolve(&base, &p));
@@ -412,15 +533,31 @@ impl PipelineConfig {
         if let Some(t) = c.table(root, "run") {
             c.unknown_keys(t, RUN_KEYS, "run");
             run.threads = c.integer(t, "threads", "run", 0).unwrap_or(0);
-            if let Some(n) = c.integer(t, "batch_docs", "run", 1).and_then(NonZeroUsize::new) {
+            if let Some(n) = c
+                .integer(t, "batch_docs", "run", 1)
+                .and_then(NonZeroUsize::new)
+            {
                 run.batch_docs = n;
             }
-            if let Some(n) = c.integer(t, "batch_bytes", "run", 1).and_then(NonZeroUsize::new) {
+            if let Some(n) = c
+                .integer(t, "batch_bytes", "run", 1)
+                .and_then(NonZeroUsize::new)
+            {
                 run.batch_bytes = n;
             }
-            run.plugin_dirs = c.paths(t, "plugin_dir", "run").iter().map(|p| resolve(&base, p)).collect();
-            let exits = [("errors", RejectsExit::Errors), ("any", RejectsExit::Any), ("never", RejectsExit::Never)];
-            run.rejects_exit = c.choice(t, "rejects_exit", "run", &exits).unwrap_or(RejectsExit::Errors);
+            run.plugin_dirs = c
+                .paths(t, "plugin_dir", "run")
+                .iter()
+                .map(|p| resolve(&base, p))
+                .collect();
+            let exits = [
+                ("errors", RejectsExit::Errors),
+                ("any", RejectsExit::Any),
+                ("never", RejectsExit::Never),
+            ];
+            run.rejects_exit = c
+                .choice(t, "rejects_exit", "run", &exits)
+                .unwrap_or(RejectsExit::Errors);
         }
 
         let mut stages = Vec::new();
@@ -431,17 +568,37 @@ impl PipelineConfig {
                         let index = i + 1;
                         let position = position(text, item.span().start);
                         let DeValue::Table(t) = item.get_ref() else {
-                            c.issue(item.span(), None, Some("stage"), format!("stage {index} must be a table ([[stage]])"), None);
+                            c.issue(
+                                item.span(),
+                                None,
+                                Some("stage"),
+                                format!("stage {index} must be a table ([[stage]])"),
+                                None,
+                            );
                             continue;
                         };
                         let plugin = match c.get(t, "plugin") {
-                            Some((v, _)) if v.get_ref().is_str() => v.get_ref().as_str().unwrap_or_default().to_string(),
+                            Some((v, _)) if v.get_ref().is_str() => {
+                                v.get_ref().as_str().unwrap_or_default().to_string()
+                            }
                             Some((_, span)) => {
-                                c.issue(span, Some((index, "?".into())), Some("plugin"), "`plugin` must be a string".into(), None);
+                                c.issue(
+                                    span,
+                                    Some((index, "?".into())),
+                                    Some("plugin"),
+                                    "`plugin` must be a string".into(),
+                                    None,
+                                );
                                 continue;
                             }
                             None => {
-                                c.issue(item.span(), Some((index, "?".into())), Some("plugin"), "missing key `plugin` (the stage's plugin name)".into(), None);
+                                c.issue(
+                                    item.span(),
+                                    Some((index, "?".into())),
+                                    Some("plugin"),
+                                    "missing key `plugin` (the stage's plugin name)".into(),
+                                    None,
+                                );
                                 continue;
                             }
                         };
@@ -450,7 +607,10 @@ impl PipelineConfig {
                         let mut key_positions = BTreeMap::new();
                         for (k, v) in t.iter() {
                             let name = k.get_ref().as_ref();
-                            key_positions.insert(name.to_string(), crate::config::position(text, k.span().start));
+                            key_positions.insert(
+                                name.to_string(),
+                                crate::config::position(text, k.span().start),
+                            );
                             if STAGE_KEYS.contains(&name) {
                                 continue;
                             }
@@ -458,18 +618,43 @@ impl PipelineConfig {
                                 Ok(j) => {
                                     params.insert(name.to_string(), j);
                                 }
-                                Err(e) => c.issue(k.span(), Some((index, plugin.clone())), Some(name), e, None),
+                                Err(e) => c.issue(
+                                    k.span(),
+                                    Some((index, plugin.clone())),
+                                    Some(name),
+                                    e,
+                                    None,
+                                ),
                             }
                         }
-                        stages.push(StageConfig { index, plugin, path, params, key_positions, position });
+                        stages.push(StageConfig {
+                            index,
+                            plugin,
+                            path,
+                            params,
+                            key_positions,
+                            position,
+                        });
                     }
                 }
-                _ => c.issue(k.span(), None, Some("stage"), "`stage` must be an array of tables ([[stage]])".into(), None),
+                _ => c.issue(
+                    k.span(),
+                    None,
+                    Some("stage"),
+                    "`stage` must be an array of tables ([[stage]])".into(),
+                    None,
+                ),
             }
         }
 
         if c.issues.is_empty() {
-            Ok(PipelineConfig { file: file.to_path_buf(), input, output, run, stages })
+            Ok(PipelineConfig {
+                file: file.to_path_buf(),
+                input,
+                output,
+                run,
+                stages,
+            })
         } else {
             Err(ConfigErrors(c.issues))
         }
@@ -478,8 +663,16 @@ impl PipelineConfig {
 
 impl StageConfig {
     /// An issue about this stage, at a key's position when known.
-    pub fn issue(&self, file: &Path, key: Option<&str>, message: String, suggestion: Option<String>) -> ConfigIssue {
-        let (line, column) = key.and_then(|k| self.key_positions.get(k).copied()).unwrap_or(self.position);
+    pub fn issue(
+        &self,
+        file: &Path,
+        key: Option<&str>,
+        message: String,
+        suggestion: Option<String>,
+    ) -> ConfigIssue {
+        let (line, column) = key
+            .and_then(|k| self.key_positions.get(k).copied())
+            .unwrap_or(self.position);
         ConfigIssue {
             file: file.to_path_buf(),
             line,
@@ -519,21 +712,36 @@ mod tests {
         let err = parse("[input]\npaht = \"x\"\nformat = \"xml\"\n[run]\nthreads = -1\n[[stage]]\nthreshold = 1\n").unwrap_err();
         let text = err.to_string();
         assert_eq!(err.0.len(), 4, "{text}");
-        assert!(text.contains("/cfg/p.toml:2:1: unknown key `paht` in [input]; did you mean `path`?"), "{text}");
-        assert!(text.contains(":3:1: [input] `format` = \"xml\" is not one of auto, txt, jsonl"), "{text}");
-        assert!(text.contains(":5:1: [run] `threads` must be an integer ≥ 0"), "{text}");
+        assert!(
+            text.contains("/cfg/p.toml:2:1: unknown key `paht` in [input]; did you mean `path`?"),
+            "{text}"
+        );
+        assert!(
+            text.contains(":3:1: [input] `format` = \"xml\" is not one of auto, txt, jsonl"),
+            "{text}"
+        );
+        assert!(
+            text.contains(":5:1: [run] `threads` must be an integer ≥ 0"),
+            "{text}"
+        );
         assert!(text.contains("stage 1 (?): missing key `plugin`"), "{text}");
     }
 
     #[test]
     fn syntax_errors_have_positions() {
         let err = parse("[input\npath = 1\n").unwrap_err();
-        assert!(err.0[0].line >= 1 && err.0[0].message.starts_with("TOML syntax"), "{err}");
+        assert!(
+            err.0[0].line >= 1 && err.0[0].message.starts_with("TOML syntax"),
+            "{err}"
+        );
     }
 
     #[test]
     fn suggestions_only_for_near_misses() {
-        assert_eq!(suggest("treshold", ["threshold", "bands"]), Some("threshold".into()));
+        assert_eq!(
+            suggest("treshold", ["threshold", "bands"]),
+            Some("threshold".into())
+        );
         assert_eq!(suggest("zzz", ["threshold", "bands"]), None);
     }
 }

@@ -131,7 +131,10 @@ impl Reject {
     /// The JSON line written to the rejects file.
     pub fn to_json(&self) -> Value {
         let mut m = Map::new();
-        m.insert("id".into(), self.id.clone().map(Value::String).unwrap_or(Value::Null));
+        m.insert(
+            "id".into(),
+            self.id.clone().map(Value::String).unwrap_or(Value::Null),
+        );
         m.insert("reason".into(), Value::String(self.reason.clone()));
         m.insert("stage".into(), Value::String(self.stage.clone()));
         m.insert("file".into(), Value::String(self.origin.file.to_string()));
@@ -151,7 +154,12 @@ impl Reject {
     }
 
     /// Reject a whole document at a stage.
-    pub fn of_document(doc: &Document, stage: &str, reason: &str, detail: Map<String, Value>) -> Reject {
+    pub fn of_document(
+        doc: &Document,
+        stage: &str,
+        reason: &str,
+        detail: Map<String, Value>,
+    ) -> Reject {
         Reject {
             id: Some(doc.id.clone()),
             reason: reason.to_string(),
@@ -170,19 +178,26 @@ mod tests {
 
     fn doc() -> Document {
         let record: Map<String, Value> =
-            serde_json::from_str(r#"{"id":"a","text":null,"source":"x.com","metadata":{"k":1}}"#).unwrap();
+            serde_json::from_str(r#"{"id":"a","text":null,"source":"x.com","metadata":{"k":1}}"#)
+                .unwrap();
         Document {
             ordinal: 0,
             id: "a".into(),
             text: "hello".into(),
             record,
-            origin: Origin { file: "f.jsonl".into(), line: 1 },
+            origin: Origin {
+                file: "f.jsonl".into(),
+                line: 1,
+            },
         }
     }
 
     #[test]
     fn fields_json_has_every_field_but_text() {
-        assert_eq!(doc().fields_json(), r#"{"id":"a","source":"x.com","metadata":{"k":1}}"#);
+        assert_eq!(
+            doc().fields_json(),
+            r#"{"id":"a","source":"x.com","metadata":{"k":1}}"#
+        );
     }
 
     #[test]

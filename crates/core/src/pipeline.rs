@@ -40,6 +40,12 @@ pub struct Pipeline {
 impl Pipeline {
     /// Load plugins and create stages, collecting every problem.
     pub fn build(config: PipelineConfig) -> Result<Pipeline, ConfigErrors> {
+        Pipeline::build_with(config, false)
+    }
+
+    /// Like [`Pipeline::build`]; with `explain`, stages that have an `explain`
+    /// parameter the config leaves unset get `explain = true`.
+    pub fn build_with(config: PipelineConfig, explain: bool) -> Result<Pipeline, ConfigErrors> {
         let search = PluginSearch::new(&config.run.plugin_dirs);
         let mut libraries: HashMap<PathBuf, Arc<PluginLibrary>> = HashMap::new();
         let mut issues: Vec<ConfigIssue> = Vec::new();
@@ -72,7 +78,17 @@ impl Pipeline {
                 },
             };
             if library.name != sc.plugin {
-                issues.push(sc.issue(&file, Some("plugin"), format!("{} provides plugin `{}`, not `{}`", path.display(), library.name, sc.plugin), None));
+                issues.push(sc.issue(
+                    &file,
+                    Some("plugin"),
+                    format!(
+                        "{} provides plugin `{}`, not `{}`",
+                        path.display(),
+                        library.name,
+                        sc.plugin
+                    ),
+                    None,
+                ));
                 continue;
             }
             let known: Vec<&str> = library.params.iter().map(|p| p.name.as_str()).collect();
@@ -81,16 +97,33 @@ impl Pipeline {
                 if !known.contains(&key.as_str()) {
                     unknown = true;
                     let suggestion = suggest(key, known.iter().copied());
-                    issues.push(sc.issue(&file, Some(key), format!("unknown key `{key}`"), suggestion));
+                    issues.push(sc.issue(
+                        &file,
+                        Some(key),
+                        format!("unknown key `{key}`"),
+                        suggestion,
+                    ));
                 }
             }
             if unknown {
                 continue;
             }
-            match library.instantiate(&sc.params) {
-                Ok(instance) => stages.push(Stage { config: sc.clone(), instance }),
+            let mut params = sc.params.clone();
+            if explain && known.contains(&"explain") {
+                params
+                    .entry("explain")
+                    .or_insert(serde_json::Value::Bool(true));
+            }
+            match library.instantiate(&params) {
+                Ok(instance) => stages.push(Stage {
+                    config: sc.clone(),
+                    instance,
+                }),
                 Err(e) => {
-                    let key = e.key.as_deref().filter(|k| sc.key_positions.contains_key(*k));
+                    let key = e
+                        .key
+                        .as_deref()
+                        .filter(|k| sc.key_positions.contains_key(*k));
                     issues.push(sc.issue(&file, key, e.to_string(), None));
                 }
             }

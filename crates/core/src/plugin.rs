@@ -32,7 +32,9 @@ pub enum PluginError {
         path: PathBuf,
     },
     /// ABI versions differ.
-    #[error("{path}: ABI version mismatch: host ABI {host}, plugin ABI {plugin}; rebuild the plugin against textmill-plugin-sdk with ABI {host}")]
+    #[error(
+        "{path}: ABI version mismatch: host ABI {host}, plugin ABI {plugin}; rebuild the plugin against textmill-plugin-sdk with ABI {host}"
+    )]
     AbiMismatch {
         /// Library file.
         path: PathBuf,
@@ -63,7 +65,11 @@ pub enum PluginError {
 pub fn library_names(name: &str) -> Vec<String> {
     let stem = format!("textmill_{name}");
     vec![
-        format!("{}{stem}{}", std::env::consts::DLL_PREFIX, std::env::consts::DLL_SUFFIX),
+        format!(
+            "{}{stem}{}",
+            std::env::consts::DLL_PREFIX,
+            std::env::consts::DLL_SUFFIX
+        ),
         format!("{stem}{}", std::env::consts::DLL_SUFFIX),
     ]
 }
@@ -107,27 +113,50 @@ impl PluginLibrary {
         refuse_writable_by_others(path)?;
         // SAFETY: loading a library runs its initialisers; textmill loads only
         // files from the configured plugin folders, and refuses files others can write.
-        let library = unsafe { Library::new(path) }.map_err(|e| PluginError::Load { path: path.to_path_buf(), message: e.to_string() })?;
+        let library = unsafe { Library::new(path) }.map_err(|e| PluginError::Load {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })?;
         // SAFETY: the symbol's type is fixed by the ABI (`extern "C" fn() -> u32`).
-        let version_fn = unsafe { library.get::<unsafe extern "C" fn() -> u32>(ABI_VERSION_SYMBOL) }
-            .map_err(|_| PluginError::NotAPlugin { path: path.to_path_buf() })?;
+        let version_fn =
+            unsafe { library.get::<unsafe extern "C" fn() -> u32>(ABI_VERSION_SYMBOL) }.map_err(
+                |_| PluginError::NotAPlugin {
+                    path: path.to_path_buf(),
+                },
+            )?;
         // SAFETY: calling the plugin's version function, which takes no input.
         let plugin_abi = unsafe { version_fn() };
         if plugin_abi != ABI_VERSION {
-            return Err(PluginError::AbiMismatch { path: path.to_path_buf(), host: ABI_VERSION, plugin: plugin_abi });
+            return Err(PluginError::AbiMismatch {
+                path: path.to_path_buf(),
+                host: ABI_VERSION,
+                plugin: plugin_abi,
+            });
         }
         // SAFETY: same ABI version, so the info symbol has this type.
-        let info_fn = unsafe { library.get::<unsafe extern "C" fn() -> *const TmPluginInfo>(PLUGIN_INFO_SYMBOL) }
-            .map_err(|_| PluginError::Invalid { path: path.to_path_buf(), message: "missing `textmill_plugin_info` symbol".into() })?;
+        let info_fn = unsafe {
+            library.get::<unsafe extern "C" fn() -> *const TmPluginInfo>(PLUGIN_INFO_SYMBOL)
+        }
+        .map_err(|_| PluginError::Invalid {
+            path: path.to_path_buf(),
+            message: "missing `textmill_plugin_info` symbol".into(),
+        })?;
         // SAFETY: returns a pointer to static data in the library.
         let info = unsafe { info_fn() };
         if info.is_null() {
-            return Err(PluginError::Invalid { path: path.to_path_buf(), message: "plugin info is null".into() });
+            return Err(PluginError::Invalid {
+                path: path.to_path_buf(),
+                message: "plugin info is null".into(),
+            });
         }
         // SAFETY: non-null pointer to the plugin's static info.
         let i = unsafe { &*info };
         if i.abi_version != ABI_VERSION {
-            return Err(PluginError::AbiMismatch { path: path.to_path_buf(), host: ABI_VERSION, plugin: i.abi_version });
+            return Err(PluginError::AbiMismatch {
+                path: path.to_path_buf(),
+                host: ABI_VERSION,
+                plugin: i.abi_version,
+            });
         }
         if i.panic_unwind != 1 {
             return Err(PluginError::Invalid {
@@ -135,14 +164,24 @@ impl PluginLibrary {
                 message: "built with panic = \"abort\"; plugins must use panic = \"unwind\" so a panic fails one batch instead of the whole run".into(),
             });
         }
-        if i.kind == KIND_CORPUS && (i.observe.is_none() || i.merge.is_none() || i.finish.is_none()) {
-            return Err(PluginError::Invalid { path: path.to_path_buf(), message: "corpus stage without observe/merge/finish".into() });
+        if i.kind == KIND_CORPUS && (i.observe.is_none() || i.merge.is_none() || i.finish.is_none())
+        {
+            return Err(PluginError::Invalid {
+                path: path.to_path_buf(),
+                message: "corpus stage without observe/merge/finish".into(),
+            });
         }
         if i.kind != KIND_CORPUS && i.kind != KIND_DOCUMENT {
-            return Err(PluginError::Invalid { path: path.to_path_buf(), message: format!("unknown plugin kind {}", i.kind) });
+            return Err(PluginError::Invalid {
+                path: path.to_path_buf(),
+                message: format!("unknown plugin kind {}", i.kind),
+            });
         }
-        let params: Vec<Param> = serde_json::from_str(&text(i.params_json))
-            .map_err(|e| PluginError::Invalid { path: path.to_path_buf(), message: format!("parameter schema is not valid JSON: {e}") })?;
+        let params: Vec<Param> =
+            serde_json::from_str(&text(i.params_json)).map_err(|e| PluginError::Invalid {
+                path: path.to_path_buf(),
+                message: format!("parameter schema is not valid JSON: {e}"),
+            })?;
         Ok(PluginLibrary {
             path: path.to_path_buf(),
             name: text(i.name),
@@ -167,16 +206,24 @@ impl PluginLibrary {
     }
 
     /// Create a stage instance from its parameters; the plugin validates them.
-    pub fn instantiate(self: &Arc<Self>, params: &Map<String, Value>) -> Result<StageInstance, textmill_plugin_sdk::ConfigError> {
+    pub fn instantiate(
+        self: &Arc<Self>,
+        params: &Map<String, Value>,
+    ) -> Result<StageInstance, textmill_plugin_sdk::ConfigError> {
         let config = serde_json::to_string(params).unwrap_or_else(|_| "{}".into());
         let mut err = TmBytes::empty();
         // SAFETY: valid config view and out-pointer; `create` is from a checked vtable.
         let ptr = unsafe { (self.info().create)(TmStr::from_str(&config), &mut err) };
         if ptr.is_null() {
             let bytes = take_bytes(err);
-            return Err(serde_json::from_slice(&bytes).unwrap_or_else(|_| textmill_plugin_sdk::ConfigError::new(String::from_utf8_lossy(&bytes).into_owned())));
+            return Err(serde_json::from_slice(&bytes).unwrap_or_else(|_| {
+                textmill_plugin_sdk::ConfigError::new(String::from_utf8_lossy(&bytes).into_owned())
+            }));
         }
-        Ok(StageInstance { library: self.clone(), ptr })
+        Ok(StageInstance {
+            library: self.clone(),
+            ptr,
+        })
     }
 }
 
@@ -204,7 +251,10 @@ fn refuse_writable_by_others(path: &Path) -> Result<(), PluginError> {
             if mode & 0o002 != 0 {
                 return Err(PluginError::Invalid {
                     path: path.to_path_buf(),
-                    message: format!("{} is writable by every user; refusing to load code from it (chmod o-w)", p.display()),
+                    message: format!(
+                        "{} is writable by every user; refusing to load code from it (chmod o-w)",
+                        p.display()
+                    ),
                 });
             }
         }
@@ -231,7 +281,10 @@ impl PluginSearch {
         if let Some(env) = std::env::var_os("TEXTMILL_PLUGIN_PATH") {
             dirs.extend(std::env::split_paths(&env).filter(|p| !p.as_os_str().is_empty()));
         }
-        if let Some(exe_dir) = std::env::current_exe().ok().and_then(|e| e.parent().map(Path::to_path_buf)) {
+        if let Some(exe_dir) = std::env::current_exe()
+            .ok()
+            .and_then(|e| e.parent().map(Path::to_path_buf))
+        {
             dirs.push(exe_dir);
         }
         PluginSearch { dirs }
@@ -250,7 +303,15 @@ impl PluginSearch {
         }
         Err(PluginError::NotFound {
             name: name.to_string(),
-            searched: if self.dirs.is_empty() { "no folders".into() } else { self.dirs.iter().map(|d| d.display().to_string()).collect::<Vec<_>>().join(", ") },
+            searched: if self.dirs.is_empty() {
+                "no folders".into()
+            } else {
+                self.dirs
+                    .iter()
+                    .map(|d| d.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            },
         })
     }
 
@@ -260,12 +321,19 @@ impl PluginSearch {
         let mut found: Vec<PluginLibrary> = Vec::new();
         let mut errors = Vec::new();
         for dir in &self.dirs {
-            let Ok(entries) = std::fs::read_dir(dir) else { continue };
-            let mut files: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+            let Ok(entries) = std::fs::read_dir(dir) else {
+                continue;
+            };
+            let mut files: Vec<PathBuf> =
+                entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
             files.sort();
             for p in files {
-                let fname = p.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
-                let is_lib = fname.ends_with(std::env::consts::DLL_SUFFIX) && fname.contains("textmill_");
+                let fname = p
+                    .file_name()
+                    .map(|f| f.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                let is_lib =
+                    fname.ends_with(std::env::consts::DLL_SUFFIX) && fname.contains("textmill_");
                 if !is_lib {
                     continue;
                 }
@@ -340,9 +408,17 @@ fn views(docs: &[Document]) -> Views {
     let views = docs
         .iter()
         .zip(&fields)
-        .map(|(d, f)| TmDoc { ordinal: d.ordinal, id: TmStr::from_str(&d.id), text: TmStr::from_str(&d.text), fields_json: TmStr::from_str(f) })
+        .map(|(d, f)| TmDoc {
+            ordinal: d.ordinal,
+            id: TmStr::from_str(&d.id),
+            text: TmStr::from_str(&d.text),
+            fields_json: TmStr::from_str(f),
+        })
         .collect();
-    Views { _fields: fields, docs: views }
+    Views {
+        _fields: fields,
+        docs: views,
+    }
 }
 
 fn json_object(bytes: &[u8]) -> Result<Map<String, Value>, String> {
@@ -383,14 +459,23 @@ impl StageInstance {
         let bytes = take_bytes(out);
         match status {
             STATUS_OK => Ok(bytes),
-            STATUS_PANIC => Err(BatchFailure { reason: "plugin_panic", message: String::from_utf8_lossy(&bytes).into_owned() }),
-            _ => Err(BatchFailure { reason: "plugin_error", message: String::from_utf8_lossy(&bytes).into_owned() }),
+            STATUS_PANIC => Err(BatchFailure {
+                reason: "plugin_panic",
+                message: String::from_utf8_lossy(&bytes).into_owned(),
+            }),
+            _ => Err(BatchFailure {
+                reason: "plugin_error",
+                message: String::from_utf8_lossy(&bytes).into_owned(),
+            }),
         }
     }
 
     /// Corpus stage: observe a batch into a partial state.
     pub fn observe(&self, docs: &[Document]) -> Result<Vec<u8>, BatchFailure> {
-        let observe = self.library.info().observe.ok_or(BatchFailure { reason: "plugin_error", message: "not a corpus stage".into() })?;
+        let observe = self.library.info().observe.ok_or(BatchFailure {
+            reason: "plugin_error",
+            message: "not a corpus stage".into(),
+        })?;
         let v = views(docs);
         // SAFETY: views alive for the call; out writable.
         self.call_bytes(|out| unsafe { observe(self.ptr, v.docs.as_ptr(), v.docs.len(), out) })
@@ -398,7 +483,10 @@ impl StageInstance {
 
     /// Corpus stage: merge partial states given in input order.
     pub fn merge(&self, states: &[Vec<u8>]) -> Result<Vec<u8>, BatchFailure> {
-        let merge = self.library.info().merge.ok_or(BatchFailure { reason: "plugin_error", message: "not a corpus stage".into() })?;
+        let merge = self.library.info().merge.ok_or(BatchFailure {
+            reason: "plugin_error",
+            message: "not a corpus stage".into(),
+        })?;
         let views: Vec<TmStr> = states.iter().map(|s| TmStr::from_bytes(s)).collect();
         // SAFETY: views alive for the call; out writable.
         self.call_bytes(|out| unsafe { merge(self.ptr, views.as_ptr(), views.len(), out) })
@@ -406,10 +494,14 @@ impl StageInstance {
 
     /// Corpus stage: install the merged state. Needs `&mut` (exclusive access).
     pub fn finish(&mut self, state: &[u8]) -> Result<(), BatchFailure> {
-        let finish = self.library.info().finish.ok_or(BatchFailure { reason: "plugin_error", message: "not a corpus stage".into() })?;
+        let finish = self.library.info().finish.ok_or(BatchFailure {
+            reason: "plugin_error",
+            message: "not a corpus stage".into(),
+        })?;
         let ptr = self.ptr;
         // SAFETY: exclusive access through &mut self; view alive for the call.
-        self.call_bytes(|out| unsafe { finish(ptr, TmStr::from_bytes(state), out) }).map(|_| ())
+        self.call_bytes(|out| unsafe { finish(ptr, TmStr::from_bytes(state), out) })
+            .map(|_| ())
     }
 }
 
@@ -418,12 +510,28 @@ fn read_batch(out: &TmBatchResult, expected: usize) -> Result<BatchResult, Batch
     let message = || String::from_utf8_lossy(unsafe { out.message.as_bytes() }).into_owned();
     match out.status {
         STATUS_OK => {}
-        STATUS_PANIC => return Err(BatchFailure { reason: "plugin_panic", message: message() }),
-        _ => return Err(BatchFailure { reason: "plugin_error", message: message() }),
+        STATUS_PANIC => {
+            return Err(BatchFailure {
+                reason: "plugin_panic",
+                message: message(),
+            });
+        }
+        _ => {
+            return Err(BatchFailure {
+                reason: "plugin_error",
+                message: message(),
+            });
+        }
     }
-    let malformed = |m: String| BatchFailure { reason: "plugin_malformed_output", message: m };
+    let malformed = |m: String| BatchFailure {
+        reason: "plugin_malformed_output",
+        message: m,
+    };
     if out.len != expected || (expected > 0 && out.outcomes.is_null()) {
-        return Err(malformed(format!("returned {} outcomes for {expected} documents", out.len)));
+        return Err(malformed(format!(
+            "returned {} outcomes for {expected} documents",
+            out.len
+        )));
     }
     let outcomes: &[TmOutcome] = if expected == 0 {
         &[]
@@ -434,22 +542,40 @@ fn read_batch(out: &TmBatchResult, expected: usize) -> Result<BatchResult, Batch
     let mut docs = Vec::with_capacity(expected);
     for (i, o) in outcomes.iter().enumerate() {
         // SAFETY: every view in an outcome is valid until release.
-        let (t, reason, meta, detail) = unsafe { (o.text.as_bytes(), o.reason.as_bytes(), o.metadata_json.as_bytes(), o.detail_json.as_bytes()) };
+        let (t, reason, meta, detail) = unsafe {
+            (
+                o.text.as_bytes(),
+                o.reason.as_bytes(),
+                o.metadata_json.as_bytes(),
+                o.detail_json.as_bytes(),
+            )
+        };
         let reason = String::from_utf8_lossy(reason).into_owned();
-        let meta = json_object(meta).map_err(|e| malformed(format!("document {i}: metadata: {e}")))?;
-        let detail = json_object(detail).map_err(|e| malformed(format!("document {i}: detail: {e}")))?;
+        let meta =
+            json_object(meta).map_err(|e| malformed(format!("document {i}: metadata: {e}")))?;
+        let detail =
+            json_object(detail).map_err(|e| malformed(format!("document {i}: detail: {e}")))?;
         docs.push(match o.action {
             ACTION_KEEP => DocResult::Keep(None, meta),
             ACTION_REPLACE => {
-                let text = std::str::from_utf8(t).map_err(|e| malformed(format!("document {i}: new text is not UTF-8: {e}")))?;
+                let text = std::str::from_utf8(t)
+                    .map_err(|e| malformed(format!("document {i}: new text is not UTF-8: {e}")))?;
                 DocResult::Keep(Some(text.to_string()), meta)
             }
-            ACTION_DROP => DocResult::Drop(if reason.is_empty() { "dropped".into() } else { reason }, detail),
+            ACTION_DROP => DocResult::Drop(
+                if reason.is_empty() {
+                    "dropped".into()
+                } else {
+                    reason
+                },
+                detail,
+            ),
             ACTION_ERROR => DocResult::Error(reason),
             other => return Err(malformed(format!("document {i}: unknown action {other}"))),
         });
     }
     // SAFETY: valid until release.
-    let counters = json_object(unsafe { out.stats_json.as_bytes() }).map_err(|e| malformed(format!("stats: {e}")))?;
+    let counters = json_object(unsafe { out.stats_json.as_bytes() })
+        .map_err(|e| malformed(format!("stats: {e}")))?;
     Ok(BatchResult { docs, counters })
 }

@@ -103,11 +103,18 @@ impl InputPlan {
                 InputFormat::Text => FileKind::Text,
                 _ => FileKind::Jsonl,
             };
-            return Ok(InputPlan { stdin: Some(kind), ..InputPlan::default() });
+            return Ok(InputPlan {
+                stdin: Some(kind),
+                ..InputPlan::default()
+            });
         }
         let meta = std::fs::metadata(path).map_err(|e| Error::Input {
             path: path.to_path_buf(),
-            message: if e.kind() == std::io::ErrorKind::NotFound { "does not exist".into() } else { e.to_string() },
+            message: if e.kind() == std::io::ErrorKind::NotFound {
+                "does not exist".into()
+            } else {
+                e.to_string()
+            },
         })?;
         let mut plan = InputPlan::default();
         if meta.is_file() {
@@ -115,17 +122,31 @@ impl InputPlan {
                 path: path.to_path_buf(),
                 message: "unknown extension (expected .txt, .jsonl, .jsonl.gz or .jsonl.zst; set [input] format to force one)".into(),
             })?;
-            let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-            plan.files.push(InputFile { path: path.to_path_buf(), name: name.into(), kind, size: meta.len() });
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            plan.files.push(InputFile {
+                path: path.to_path_buf(),
+                name: name.into(),
+                kind,
+                size: meta.len(),
+            });
             return Ok(plan);
         }
-        let walker = walkdir::WalkDir::new(path).follow_links(false).sort_by_file_name();
+        let walker = walkdir::WalkDir::new(path)
+            .follow_links(false)
+            .sort_by_file_name();
         for entry in walker {
             let entry = match entry {
                 Ok(e) => e,
                 Err(e) => {
-                    let at = e.path().map(Path::to_path_buf).unwrap_or_else(|| path.to_path_buf());
-                    plan.unreadable.push(listing_reject(path, &at, &e.to_string()));
+                    let at = e
+                        .path()
+                        .map(Path::to_path_buf)
+                        .unwrap_or_else(|| path.to_path_buf());
+                    plan.unreadable
+                        .push(listing_reject(path, &at, &e.to_string()));
                     continue;
                 }
             };
@@ -133,29 +154,68 @@ impl InputPlan {
                 continue;
             }
             let rel = entry.path().strip_prefix(path).unwrap_or(entry.path());
-            if rel.components().any(|c| c.as_os_str().to_string_lossy().starts_with('.')) {
+            if rel
+                .components()
+                .any(|c| c.as_os_str().to_string_lossy().starts_with('.'))
+            {
                 continue;
             }
-            let Some(kind) = FileKind::of(entry.path(), config.format) else { continue };
+            let Some(kind) = FileKind::of(entry.path(), config.format) else {
+                continue;
+            };
             let size = entry.metadata().map(|m| m.len()).unwrap_or(0);
             let name = rel.to_string_lossy().replace('\\', "/");
-            plan.files.push(InputFile { path: entry.path().to_path_buf(), name: name.into(), kind, size });
+            plan.files.push(InputFile {
+                path: entry.path().to_path_buf(),
+                name: name.into(),
+                kind,
+                size,
+            });
         }
         Ok(plan)
     }
 }
 
 fn listing_reject(root: &Path, at: &Path, message: &str) -> Reject {
-    let name = at.strip_prefix(root).unwrap_or(at).to_string_lossy().into_owned();
+    let name = at
+        .strip_prefix(root)
+        .unwrap_or(at)
+        .to_string_lossy()
+        .into_owned();
     let mut detail = Map::new();
     detail.insert("message".into(), Value::String(message.to_string()));
-    Reject { id: None, reason: "unreadable".into(), stage: "read".into(), origin: Origin { file: name.into(), line: 0 }, detail, record: None, raw: None }
+    Reject {
+        id: None,
+        reason: "unreadable".into(),
+        stage: "read".into(),
+        origin: Origin {
+            file: name.into(),
+            line: 0,
+        },
+        detail,
+        record: None,
+        raw: None,
+    }
 }
 
-fn reject(origin: Origin, id: Option<String>, reason: &str, message: String, raw: Option<String>) -> Item {
+fn reject(
+    origin: Origin,
+    id: Option<String>,
+    reason: &str,
+    message: String,
+    raw: Option<String>,
+) -> Item {
     let mut detail = Map::new();
     detail.insert("message".into(), Value::String(message));
-    Item::Reject(Reject { id, reason: reason.into(), stage: "read".into(), origin, detail, record: None, raw })
+    Item::Reject(Reject {
+        id,
+        reason: reason.into(),
+        stage: "read".into(),
+        origin,
+        detail,
+        record: None,
+        raw,
+    })
 }
 
 /// Reads the items of an [`InputPlan`] in order, assigning ordinals.
@@ -170,7 +230,11 @@ pub struct Reader {
 }
 
 enum FileReader {
-    Lines { lines: Box<dyn BufRead + Send>, name: Arc<str>, line: u64 },
+    Lines {
+        lines: Box<dyn BufRead + Send>,
+        name: Arc<str>,
+        line: u64,
+    },
     Done,
 }
 
@@ -181,7 +245,11 @@ fn strip_bom(bytes: &[u8]) -> &[u8] {
 
 /// Read one `\n`-terminated line, keeping at most `max + 1` bytes of it so a
 /// huge line cannot exhaust memory. Returns the line's full length, or None at EOF.
-fn read_line_bounded(r: &mut dyn BufRead, buf: &mut Vec<u8>, max: usize) -> std::io::Result<Option<usize>> {
+fn read_line_bounded(
+    r: &mut dyn BufRead,
+    buf: &mut Vec<u8>,
+    max: usize,
+) -> std::io::Result<Option<usize>> {
     buf.clear();
     let mut total = 0usize;
     loop {
@@ -229,7 +297,12 @@ impl Reader {
         self.bytes_read
     }
 
-    fn decode(&self, bytes: Vec<u8>, origin: &Origin, id: &Option<String>) -> std::result::Result<(String, bool), Item> {
+    fn decode(
+        &self,
+        bytes: Vec<u8>,
+        origin: &Origin,
+        id: &Option<String>,
+    ) -> std::result::Result<(String, bool), Item> {
         match String::from_utf8(bytes) {
             Ok(s) => Ok((s, false)),
             Err(e) => match self.config.invalid_utf8 {
@@ -246,12 +319,24 @@ impl Reader {
     }
 
     fn text_file(&mut self, path: &Path, name: Arc<str>) -> Item {
-        let origin = Origin { file: name.clone(), line: 0 };
+        let origin = Origin {
+            file: name.clone(),
+            line: 0,
+        };
         let id = Some(name.to_string());
         let bytes = match read_bounded(path, self.config.max_document_bytes) {
             Ok(Ok(b)) => b,
             Ok(Err(size)) => {
-                return reject(origin, id, "too_large", format!("{size} bytes is over max_document_bytes = {}", self.config.max_document_bytes), None);
+                return reject(
+                    origin,
+                    id,
+                    "too_large",
+                    format!(
+                        "{size} bytes is over max_document_bytes = {}",
+                        self.config.max_document_bytes
+                    ),
+                    None,
+                );
             }
             Err(e) => return reject(origin, id, "unreadable", e.to_string(), None),
         };
@@ -281,8 +366,15 @@ impl Reader {
     }
 
     fn jsonl_line(&mut self, bytes: Vec<u8>, name: &Arc<str>, line: u64) -> Option<Item> {
-        let origin = Origin { file: name.clone(), line };
-        let bytes = if line == 1 { strip_bom(&bytes).to_vec() } else { bytes };
+        let origin = Origin {
+            file: name.clone(),
+            line,
+        };
+        let bytes = if line == 1 {
+            strip_bom(&bytes).to_vec()
+        } else {
+            bytes
+        };
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return None;
         }
@@ -291,22 +383,57 @@ impl Reader {
             Ok(v) => v,
             Err(e) if e.is_data() || e.is_syntax() || e.is_eof() => {
                 // Retry lossily so a record with bad bytes inside a string is not lost.
-                if let (Utf8Policy::Lossy, Ok(v)) = (self.config.invalid_utf8, serde_json::from_str::<Value>(&String::from_utf8_lossy(&bytes))) {
+                if let (Utf8Policy::Lossy, Ok(v)) = (
+                    self.config.invalid_utf8,
+                    serde_json::from_str::<Value>(&String::from_utf8_lossy(&bytes)),
+                ) {
                     v
                 } else {
-                    let reason = if std::str::from_utf8(&bytes).is_err() { "invalid_utf8" } else { "malformed_json" };
-                    return Some(reject(origin, None, reason, format!("{name}:{line}: {e}"), Some(raw())));
+                    let reason = if std::str::from_utf8(&bytes).is_err() {
+                        "invalid_utf8"
+                    } else {
+                        "malformed_json"
+                    };
+                    return Some(reject(
+                        origin,
+                        None,
+                        reason,
+                        format!("{name}:{line}: {e}"),
+                        Some(raw()),
+                    ));
                 }
             }
-            Err(e) => return Some(reject(origin, None, "malformed_json", format!("{name}:{line}: {e}"), Some(raw()))),
+            Err(e) => {
+                return Some(reject(
+                    origin,
+                    None,
+                    "malformed_json",
+                    format!("{name}:{line}: {e}"),
+                    Some(raw()),
+                ));
+            }
         };
         let Value::Object(mut record) = value else {
-            return Some(reject(origin, None, "not_an_object", format!("{name}:{line}: a JSONL line must be a JSON object"), Some(raw())));
+            return Some(reject(
+                origin,
+                None,
+                "not_an_object",
+                format!("{name}:{line}: a JSONL line must be a JSON object"),
+                Some(raw()),
+            ));
         };
         let id = match record.get("id") {
             Some(Value::String(s)) => s.clone(),
             Some(Value::Number(n)) => n.to_string(),
-            Some(_) => return Some(reject(origin, None, "invalid_id", format!("{name}:{line}: `id` must be a string or a number"), Some(raw()))),
+            Some(_) => {
+                return Some(reject(
+                    origin,
+                    None,
+                    "invalid_id",
+                    format!("{name}:{line}: `id` must be a string or a number"),
+                    Some(raw()),
+                ));
+            }
             None => {
                 let id = format!("{name}:{line}");
                 record.insert("id".into(), Value::String(id.clone()));
@@ -315,24 +442,58 @@ impl Reader {
         };
         let text = match record.get_mut("text") {
             Some(Value::String(s)) => std::mem::take(s),
-            Some(_) => return Some(reject(origin, Some(id), "invalid_text", format!("{name}:{line}: `text` must be a string"), Some(raw()))),
-            None => return Some(reject(origin, Some(id), "missing_text", format!("{name}:{line}: no `text` field"), Some(raw()))),
+            Some(_) => {
+                return Some(reject(
+                    origin,
+                    Some(id),
+                    "invalid_text",
+                    format!("{name}:{line}: `text` must be a string"),
+                    Some(raw()),
+                ));
+            }
+            None => {
+                return Some(reject(
+                    origin,
+                    Some(id),
+                    "missing_text",
+                    format!("{name}:{line}: no `text` field"),
+                    Some(raw()),
+                ));
+            }
         };
         if matches!(record.get("metadata"), Some(m) if !m.is_object()) {
-            return Some(reject(origin, Some(id), "invalid_metadata", format!("{name}:{line}: `metadata` must be an object"), Some(raw())));
+            return Some(reject(
+                origin,
+                Some(id),
+                "invalid_metadata",
+                format!("{name}:{line}: `metadata` must be an object"),
+                Some(raw()),
+            ));
         }
         if let Some(slot) = record.get_mut("text") {
             *slot = Value::Null;
         }
         let ordinal = self.take_ordinal();
-        Some(Item::Doc(Document { ordinal, id, text, record, origin }))
+        Some(Item::Doc(Document {
+            ordinal,
+            id,
+            text,
+            record,
+            origin,
+        }))
     }
 
     fn open(&self, file: &InputFile) -> std::io::Result<Box<dyn BufRead + Send>> {
         let f = std::fs::File::open(&file.path)?;
         Ok(match file.kind {
-            FileKind::JsonlGz => Box::new(BufReader::with_capacity(1 << 16, flate2::read::MultiGzDecoder::new(f))),
-            FileKind::JsonlZst => Box::new(BufReader::with_capacity(1 << 16, zstd::stream::read::Decoder::new(f)?)),
+            FileKind::JsonlGz => Box::new(BufReader::with_capacity(
+                1 << 16,
+                flate2::read::MultiGzDecoder::new(f),
+            )),
+            FileKind::JsonlZst => Box::new(BufReader::with_capacity(
+                1 << 16,
+                zstd::stream::read::Decoder::new(f)?,
+            )),
             _ => Box::new(BufReader::with_capacity(1 << 16, f)),
         })
     }
@@ -365,7 +526,11 @@ impl Iterator for Reader {
         }
         loop {
             match self.current.take() {
-                Some(FileReader::Lines { mut lines, name, mut line }) => {
+                Some(FileReader::Lines {
+                    mut lines,
+                    name,
+                    mut line,
+                }) => {
                     let mut buf = Vec::new();
                     let max = self.config.max_document_bytes;
                     match read_line_bounded(lines.as_mut(), &mut buf, max) {
@@ -373,10 +538,25 @@ impl Iterator for Reader {
                         Ok(Some(len)) => {
                             line += 1;
                             self.bytes_read += len as u64;
-                            let origin = Origin { file: name.clone(), line };
-                            self.current = Some(FileReader::Lines { lines, name: name.clone(), line });
+                            let origin = Origin {
+                                file: name.clone(),
+                                line,
+                            };
+                            self.current = Some(FileReader::Lines {
+                                lines,
+                                name: name.clone(),
+                                line,
+                            });
                             if buf.len() > max {
-                                return Some(reject(origin, None, "too_large", format!("{name}:{line}: {len} bytes is over max_document_bytes = {max}"), None));
+                                return Some(reject(
+                                    origin,
+                                    None,
+                                    "too_large",
+                                    format!(
+                                        "{name}:{line}: {len} bytes is over max_document_bytes = {max}"
+                                    ),
+                                    None,
+                                ));
                             }
                             if let Some(item) = self.jsonl_line(buf, &name, line) {
                                 return Some(item);
@@ -385,8 +565,17 @@ impl Iterator for Reader {
                         Err(e) => {
                             // A truncated or corrupt stream: report it and move on to the next file.
                             self.current = Some(FileReader::Done);
-                            let origin = Origin { file: name.clone(), line: line + 1 };
-                            return Some(reject(origin, None, "read_error", format!("{name}: after line {line}: {e}"), None));
+                            let origin = Origin {
+                                file: name.clone(),
+                                line: line + 1,
+                            };
+                            return Some(reject(
+                                origin,
+                                None,
+                                "read_error",
+                                format!("{name}: after line {line}: {e}"),
+                                None,
+                            ));
                         }
                     }
                 }
@@ -396,13 +585,35 @@ impl Iterator for Reader {
                         if kind == FileKind::Text {
                             let mut bytes = Vec::new();
                             let limit = self.config.max_document_bytes as u64 + 1;
-                            if let Err(e) = std::io::stdin().lock().take(limit).read_to_end(&mut bytes) {
-                                return Some(reject(Origin { file: name, line: 0 }, None, "unreadable", e.to_string(), None));
+                            if let Err(e) =
+                                std::io::stdin().lock().take(limit).read_to_end(&mut bytes)
+                            {
+                                return Some(reject(
+                                    Origin {
+                                        file: name,
+                                        line: 0,
+                                    },
+                                    None,
+                                    "unreadable",
+                                    e.to_string(),
+                                    None,
+                                ));
                             }
                             self.current = Some(FileReader::Done);
-                            return Some(self.text_document(bytes, name.clone(), Origin { file: name, line: 0 }));
+                            return Some(self.text_document(
+                                bytes,
+                                name.clone(),
+                                Origin {
+                                    file: name,
+                                    line: 0,
+                                },
+                            ));
                         }
-                        self.current = Some(FileReader::Lines { lines: Box::new(BufReader::new(std::io::stdin())), name, line: 0 });
+                        self.current = Some(FileReader::Lines {
+                            lines: Box::new(BufReader::new(std::io::stdin())),
+                            name,
+                            line: 0,
+                        });
                         continue;
                     }
                     let file = self.plan.next()?;
@@ -411,10 +622,25 @@ impl Iterator for Reader {
                         return Some(self.text_file(&file.path.clone(), file.name.clone()));
                     }
                     match self.open(&file) {
-                        Ok(lines) => self.current = Some(FileReader::Lines { lines, name: file.name.clone(), line: 0 }),
+                        Ok(lines) => {
+                            self.current = Some(FileReader::Lines {
+                                lines,
+                                name: file.name.clone(),
+                                line: 0,
+                            })
+                        }
                         Err(e) => {
                             self.current = Some(FileReader::Done);
-                            return Some(reject(Origin { file: file.name.clone(), line: 0 }, None, "unreadable", e.to_string(), None));
+                            return Some(reject(
+                                Origin {
+                                    file: file.name.clone(),
+                                    line: 0,
+                                },
+                                None,
+                                "unreadable",
+                                e.to_string(),
+                                None,
+                            ));
                         }
                     }
                 }
@@ -429,7 +655,12 @@ mod tests {
     use std::io::Write;
 
     fn config() -> InputConfig {
-        InputConfig { path: None, format: InputFormat::Auto, invalid_utf8: Utf8Policy::Reject, max_document_bytes: 1000 }
+        InputConfig {
+            path: None,
+            format: InputFormat::Auto,
+            invalid_utf8: Utf8Policy::Reject,
+            max_document_bytes: 1000,
+        }
     }
 
     fn read_all(path: &Path, config: &InputConfig) -> Vec<Item> {
@@ -441,7 +672,9 @@ mod tests {
             .iter()
             .map(|i| match i {
                 Item::Doc(d) => format!("doc {} {}", d.id, d.text),
-                Item::Reject(r) => format!("reject {} {}:{}", r.reason, r.origin.file, r.origin.line),
+                Item::Reject(r) => {
+                    format!("reject {} {}:{}", r.reason, r.origin.file, r.origin.line)
+                }
             })
             .collect()
     }
@@ -455,7 +688,10 @@ mod tests {
         std::fs::write(dir.path().join("a.txt"), "  \n").unwrap();
         std::fs::write(dir.path().join("notes.md"), "skipped").unwrap();
         let items = read_all(dir.path(), &config());
-        assert_eq!(summary(&items), ["reject empty a.txt:0", "doc b.txt B", "doc sub/a.txt A"]);
+        assert_eq!(
+            summary(&items),
+            ["reject empty a.txt:0", "doc b.txt B", "doc sub/a.txt A"]
+        );
     }
 
     #[test]
@@ -499,7 +735,11 @@ mod tests {
         let full = std::fs::read(&gz).unwrap();
         std::fs::write(&gz, &full[..full.len() / 2]).unwrap();
         let items = read_all(&gz, &config());
-        assert!(matches!(items.last(), Some(Item::Reject(r)) if r.reason == "read_error"), "{:?}", summary(&items));
+        assert!(
+            matches!(items.last(), Some(Item::Reject(r)) if r.reason == "read_error"),
+            "{:?}",
+            summary(&items)
+        );
     }
 
     #[test]
@@ -512,9 +752,17 @@ mod tests {
         std::fs::write(dir.path().join("c.jsonl"), long).unwrap();
         assert_eq!(
             summary(&read_all(dir.path(), &config())),
-            ["reject invalid_utf8 bad.txt:0", "reject too_large big.txt:0", "reject too_large c.jsonl:1", "doc s short"]
+            [
+                "reject invalid_utf8 bad.txt:0",
+                "reject too_large big.txt:0",
+                "reject too_large c.jsonl:1",
+                "doc s short"
+            ]
         );
-        let lossy = InputConfig { invalid_utf8: Utf8Policy::Lossy, ..config() };
+        let lossy = InputConfig {
+            invalid_utf8: Utf8Policy::Lossy,
+            ..config()
+        };
         let items = read_all(&dir.path().join("bad.txt"), &lossy);
         let Item::Doc(d) = &items[0] else { panic!() };
         assert_eq!(d.text, "ok \u{fffd}\u{fffd} end");

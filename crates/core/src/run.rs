@@ -65,7 +65,11 @@ pub struct RunOptions {
 
 impl Default for RunOptions {
     fn default() -> Self {
-        RunOptions { threads: 0, progress: None, cancel: Arc::new(AtomicBool::new(false)) }
+        RunOptions {
+            threads: 0,
+            progress: None,
+            cancel: Arc::new(AtomicBool::new(false)),
+        }
     }
 }
 
@@ -117,7 +121,12 @@ impl Permits {
 }
 
 /// Apply one stage to a batch's documents, moving drops to rejects.
-fn apply_stage(stage: &Stage, docs: Vec<Document>, rejects: &mut Vec<Reject>, stats: &mut StageStats) -> Vec<Document> {
+fn apply_stage(
+    stage: &Stage,
+    docs: Vec<Document>,
+    rejects: &mut Vec<Reject>,
+    stats: &mut StageStats,
+) -> Vec<Document> {
     stats.docs_in += docs.len() as u64;
     stats.bytes_in += docs.iter().map(|d| d.text.len() as u64).sum::<u64>();
     if docs.is_empty() {
@@ -146,7 +155,12 @@ fn apply_stage(stage: &Stage, docs: Vec<Document>, rejects: &mut Vec<Reject>, st
                     }
                     DocResult::Error(message) => {
                         *stats.dropped.entry("stage_error".into()).or_insert(0) += 1;
-                        rejects.push(Reject::of_document(&doc, name, "stage_error", message_detail(message)));
+                        rejects.push(Reject::of_document(
+                            &doc,
+                            name,
+                            "stage_error",
+                            message_detail(message),
+                        ));
                     }
                 }
             }
@@ -154,7 +168,12 @@ fn apply_stage(stage: &Stage, docs: Vec<Document>, rejects: &mut Vec<Reject>, st
         Err(failure) => {
             *stats.dropped.entry(failure.reason.to_string()).or_insert(0) += docs.len() as u64;
             for doc in &docs {
-                rejects.push(Reject::of_document(doc, name, failure.reason, message_detail(failure.message.clone())));
+                rejects.push(Reject::of_document(
+                    doc,
+                    name,
+                    failure.reason,
+                    message_detail(failure.message.clone()),
+                ));
             }
         }
     }
@@ -186,7 +205,8 @@ impl Target<'_> {
                     "l": doc.origin.line,
                     "r": doc.to_record(),
                 });
-                let mut bytes = serde_json::to_vec(&line).map_err(|e| Error::io("spill", e.into()))?;
+                let mut bytes =
+                    serde_json::to_vec(&line).map_err(|e| Error::io("spill", e.into()))?;
                 bytes.push(b'\n');
                 f.write_all(&bytes)
             }
@@ -210,7 +230,10 @@ impl Iterator for SpillReader {
             Err(e) => return Some(Err(Error::io(&self.path, e))),
         };
         self.bytes += line.len() as u64 + 1;
-        let corrupt = |m: &str| Error::Input { path: self.path.clone(), message: format!("corrupt spill file: {m}") };
+        let corrupt = |m: &str| Error::Input {
+            path: self.path.clone(),
+            message: format!("corrupt spill file: {m}"),
+        };
         let mut v: Map<String, Value> = match serde_json::from_str(&line) {
             Ok(v) => v,
             Err(e) => return Some(Err(corrupt(&e.to_string()))),
@@ -218,7 +241,9 @@ impl Iterator for SpillReader {
         let ordinal = v.get("o").and_then(Value::as_u64);
         let file = v.get("f").and_then(Value::as_str).map(Arc::<str>::from);
         let origin_line = v.get("l").and_then(Value::as_u64);
-        let (Some(ordinal), Some(file), Some(origin_line), Some(Value::Object(mut record))) = (ordinal, file, origin_line, v.remove("r")) else {
+        let (Some(ordinal), Some(file), Some(origin_line), Some(Value::Object(mut record))) =
+            (ordinal, file, origin_line, v.remove("r"))
+        else {
             return Some(Err(corrupt("missing fields")));
         };
         let text = match record.get_mut("text") {
@@ -233,7 +258,16 @@ impl Iterator for SpillReader {
             Some(other) => other.to_string(),
             None => String::new(),
         };
-        Some(Ok(Document { ordinal, id, text, record, origin: Origin { file, line: origin_line } }))
+        Some(Ok(Document {
+            ordinal,
+            id,
+            text,
+            record,
+            origin: Origin {
+                file,
+                line: origin_line,
+            },
+        }))
     }
 }
 
@@ -272,7 +306,13 @@ struct Pass<'a> {
 
 impl Pass<'_> {
     fn process(&self, batch: Batch) -> Processed {
-        let Batch { seq, read, mut docs, mut rejects, bytes } = batch;
+        let Batch {
+            seq,
+            read,
+            mut docs,
+            mut rejects,
+            bytes,
+        } = batch;
         let mut stats = Vec::with_capacity(self.ops.len() + 1);
         for &i in &self.ops {
             let stage = &self.stages[i];
@@ -293,14 +333,27 @@ impl Pass<'_> {
                     *s.dropped.entry(failure.reason.to_string()).or_insert(0) += docs.len() as u64;
                     s.docs_in += docs.len() as u64;
                     for doc in docs.drain(..) {
-                        rejects.push(Reject::of_document(&doc, stage.name(), failure.reason, message_detail(failure.message.clone())));
+                        rejects.push(Reject::of_document(
+                            &doc,
+                            stage.name(),
+                            failure.reason,
+                            message_detail(failure.message.clone()),
+                        ));
                     }
                 }
             }
             s.seconds += started.elapsed().as_secs_f64();
             stats.push(s);
         }
-        Processed { seq, read, docs, rejects, stats, state, bytes }
+        Processed {
+            seq,
+            read,
+            docs,
+            rejects,
+            stats,
+            state,
+            bytes,
+        }
     }
 }
 
@@ -318,7 +371,10 @@ fn run_pass(
     progress: &(dyn Fn(u64, u64) + Sync),
     cancel: &AtomicBool,
 ) -> Result<Vec<Vec<u8>>> {
-    let permits = Permits { free: Mutex::new(in_flight), cond: Condvar::new() };
+    let permits = Permits {
+        free: Mutex::new(in_flight),
+        cond: Condvar::new(),
+    };
     let (tx, rx) = mpsc::channel::<Processed>();
     let failed = AtomicBool::new(false);
     let mut states = Vec::new();
@@ -384,7 +440,13 @@ fn run_pass(
 
         pool.in_place_scope(|rs| {
             let mut seq = 0u64;
-            let mut batch = Batch { seq, read: 0, docs: Vec::new(), rejects: Vec::new(), bytes: 0 };
+            let mut batch = Batch {
+                seq,
+                read: 0,
+                docs: Vec::new(),
+                rejects: Vec::new(),
+                bytes: 0,
+            };
             let mut batch_bytes = 0usize;
             let send = |b: Batch| {
                 permits.acquire();
@@ -414,10 +476,22 @@ fn run_pass(
                     }
                     Item::Reject(r) => batch.rejects.push(r),
                 }
-                if batch.docs.len() >= pass.batch_docs || batch_bytes >= pass.batch_bytes || batch.rejects.len() >= pass.batch_docs {
+                if batch.docs.len() >= pass.batch_docs
+                    || batch_bytes >= pass.batch_bytes
+                    || batch.rejects.len() >= pass.batch_docs
+                {
                     batch.bytes = source.bytes();
                     seq += 1;
-                    let full = std::mem::replace(&mut batch, Batch { seq, read: 0, docs: Vec::new(), rejects: Vec::new(), bytes: 0 });
+                    let full = std::mem::replace(
+                        &mut batch,
+                        Batch {
+                            seq,
+                            read: 0,
+                            docs: Vec::new(),
+                            rejects: Vec::new(),
+                            bytes: 0,
+                        },
+                    );
                     batch_bytes = 0;
                     send(full);
                 }
@@ -447,25 +521,47 @@ pub fn run(pipeline: &mut Pipeline, paths: &RunPaths, options: &RunOptions) -> R
     } else if pipeline.config.run.threads > 0 {
         pipeline.config.run.threads
     } else {
-        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
     };
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .thread_name(|i| format!("textmill-worker-{i}"))
         .build()
-        .map_err(|e| Error::Input { path: paths.input.clone(), message: format!("cannot start {threads} threads: {e}") })?;
+        .map_err(|e| Error::Input {
+            path: paths.input.clone(),
+            message: format!("cannot start {threads} threads: {e}"),
+        })?;
     let input_config: InputConfig = pipeline.config.input.clone();
     let plan = InputPlan::list(&paths.input, &input_config)?;
-    let total_input = if plan.stdin.is_some() { None } else { Some(plan.total_bytes()) };
+    let total_input = if plan.stdin.is_some() {
+        None
+    } else {
+        Some(plan.total_bytes())
+    };
 
-    let mut run = RunStats { threads, ..RunStats::default() };
+    let mut run = RunStats {
+        threads,
+        ..RunStats::default()
+    };
     run.stages = pipeline
         .stages
         .iter()
-        .map(|s| StageStats { index: s.config.index, name: s.config.plugin.clone(), ..StageStats::default() })
+        .map(|s| StageStats {
+            index: s.config.index,
+            name: s.config.plugin.clone(),
+            ..StageStats::default()
+        })
         .collect();
 
-    let corpus_positions: Vec<usize> = pipeline.stages.iter().enumerate().filter(|(_, s)| s.is_corpus()).map(|(i, _)| i).collect();
+    let corpus_positions: Vec<usize> = pipeline
+        .stages
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.is_corpus())
+        .map(|(i, _)| i)
+        .collect();
     let passes = corpus_positions.len() + 1;
     let temp_dir = spill_dir(&paths.output);
     let mut sink = Some(Sink::open(&paths.output)?);
@@ -490,7 +586,13 @@ pub fn run(pipeline: &mut Pipeline, paths: &RunPaths, options: &RunOptions) -> R
             let total = if pass_no == 0 { total_input } else { None };
             let report = |docs: u64, bytes: u64| {
                 if let Some(p) = &options.progress {
-                    p(Progress { pass: pass_no + 1, passes, docs, bytes, total_bytes: total });
+                    p(Progress {
+                        pass: pass_no + 1,
+                        passes,
+                        docs,
+                        bytes,
+                        total_bytes: total,
+                    });
                 }
             };
             let rejects_writer = rejects.as_mut().ok_or(Error::Interrupted)?;
@@ -498,22 +600,57 @@ pub fn run(pipeline: &mut Pipeline, paths: &RunPaths, options: &RunOptions) -> R
                 std::fs::create_dir_all(&temp_dir).map_err(|e| Error::io(&temp_dir, e))?;
                 let spill_path = temp_dir.join(format!("pass-{}.jsonl", pass_no + 1));
                 let mut spill = AtomicFile::create(&spill_path)?;
-                let states = run_pass(&pool, in_flight, &pass, source, &mut Target::Spill(&mut spill), rejects_writer, &mut run, &report, &options.cancel)?;
+                let states = run_pass(
+                    &pool,
+                    in_flight,
+                    &pass,
+                    source,
+                    &mut Target::Spill(&mut spill),
+                    rejects_writer,
+                    &mut run,
+                    &report,
+                    &options.cancel,
+                )?;
                 spill.commit()?;
                 let stage = &mut pipeline.stages[corpus];
                 let (index, name) = (stage.config.index, stage.config.plugin.clone());
-                let stage_err = |m: String| Error::Stage { index, name: name.clone(), message: m };
+                let stage_err = |m: String| Error::Stage {
+                    index,
+                    name: name.clone(),
+                    message: m,
+                };
                 let merge_started = Instant::now();
-                let merged = stage.instance.merge(&states).map_err(|f| stage_err(format!("merge failed: {}", f.message)))?;
+                let merged = stage
+                    .instance
+                    .merge(&states)
+                    .map_err(|f| stage_err(format!("merge failed: {}", f.message)))?;
                 drop(states);
-                stage.instance.finish(&merged).map_err(|f| stage_err(format!("finish failed: {}", f.message)))?;
+                stage
+                    .instance
+                    .finish(&merged)
+                    .map_err(|f| stage_err(format!("finish failed: {}", f.message)))?;
                 run.stages[corpus].seconds += merge_started.elapsed().as_secs_f64();
-                let file = std::fs::File::open(&spill_path).map_err(|e| Error::io(&spill_path, e))?;
-                source = Source::Spill(SpillReader { lines: BufReader::with_capacity(1 << 16, file).lines(), path: spill_path, bytes: 0 });
+                let file =
+                    std::fs::File::open(&spill_path).map_err(|e| Error::io(&spill_path, e))?;
+                source = Source::Spill(SpillReader {
+                    lines: BufReader::with_capacity(1 << 16, file).lines(),
+                    path: spill_path,
+                    bytes: 0,
+                });
                 first = corpus;
             } else {
                 let sink = sink.as_mut().ok_or(Error::Interrupted)?;
-                run_pass(&pool, in_flight, &pass, source, &mut Target::Final(sink), rejects_writer, &mut run, &report, &options.cancel)?;
+                run_pass(
+                    &pool,
+                    in_flight,
+                    &pass,
+                    source,
+                    &mut Target::Final(sink),
+                    rejects_writer,
+                    &mut run,
+                    &report,
+                    &options.cancel,
+                )?;
                 break;
             }
         }

@@ -92,7 +92,11 @@ impl RunStats {
             "#", "stage", "docs in", "docs out", "bytes -%", "secs", "dropped"
         );
         for s in &self.stages {
-            let pct = if s.bytes_in == 0 { 0.0 } else { 100.0 * s.bytes_removed() as f64 / s.bytes_in as f64 };
+            let pct = if s.bytes_in == 0 {
+                0.0
+            } else {
+                100.0 * s.bytes_removed() as f64 / s.bytes_in as f64
+            };
             let dropped: Vec<String> = s.dropped.iter().map(|(k, v)| format!("{k}={v}")).collect();
             out.push_str(&format!(
                 "{:<3} {:<18} {:>9} {:>9} {:>10.1}% {:>8.2}  {}\n",
@@ -105,7 +109,11 @@ impl RunStats {
                 dropped.join(" ")
             ));
         }
-        let read: Vec<String> = self.read_rejects.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let read: Vec<String> = self
+            .read_rejects
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
         out.push_str(&format!(
             "read {} docs ({:.1} MB){}; wrote {} docs, {} rejects in {:.2}s ({:.1} MB/s, {} threads)\n",
             self.docs_read,
@@ -127,12 +135,20 @@ mod tests {
 
     #[test]
     fn stage_stats_add_up() {
-        let mut a = StageStats { docs_in: 2, bytes_in: 10, bytes_out: 4, ..Default::default() };
+        let mut a = StageStats {
+            docs_in: 2,
+            bytes_in: 10,
+            bytes_out: 4,
+            ..Default::default()
+        };
         a.dropped.insert("duplicate".into(), 1);
         let mut b = a.clone();
         b.counters.insert("lines".into(), 3.0);
         a += &b;
-        assert_eq!((a.docs_in, a.dropped["duplicate"], a.bytes_removed()), (4, 2, 12));
+        assert_eq!(
+            (a.docs_in, a.dropped["duplicate"], a.bytes_removed()),
+            (4, 2, 12)
+        );
         assert_eq!(a.counters["lines"], 3.0);
     }
 }

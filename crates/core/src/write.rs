@@ -102,24 +102,43 @@ impl AtomicFile {
         let buffered = BufWriter::with_capacity(1 << 16, file);
         let name = path.to_string_lossy().to_ascii_lowercase();
         let (writer, encoder): (Box<dyn Write + Send>, Encoder) = if name.ends_with(".gz") {
-            (Box::new(flate2::write::GzEncoder::new(buffered, flate2::Compression::default())), Encoder::Gz)
+            (
+                Box::new(flate2::write::GzEncoder::new(
+                    buffered,
+                    flate2::Compression::default(),
+                )),
+                Encoder::Gz,
+            )
         } else if name.ends_with(".zst") {
-            let enc = zstd::stream::write::Encoder::new(buffered, 3).map_err(|e| Error::io(&temp, e))?;
+            let enc =
+                zstd::stream::write::Encoder::new(buffered, 3).map_err(|e| Error::io(&temp, e))?;
             (Box::new(enc.auto_finish()), Encoder::Zst)
         } else {
             (Box::new(buffered), Encoder::Plain)
         };
-        Ok(AtomicFile { path: path.to_path_buf(), temp, writer, encoder })
+        Ok(AtomicFile {
+            path: path.to_path_buf(),
+            temp,
+            writer,
+            encoder,
+        })
     }
 
     /// Write bytes.
     pub fn write_all(&mut self, bytes: &[u8]) -> Result<()> {
-        self.writer.write_all(bytes).map_err(|e| Error::io(&self.temp, e))
+        self.writer
+            .write_all(bytes)
+            .map_err(|e| Error::io(&self.temp, e))
     }
 
     /// Flush, finish compression, sync, and rename to the final name.
     pub fn commit(self) -> Result<()> {
-        let AtomicFile { path, temp, mut writer, encoder } = self;
+        let AtomicFile {
+            path,
+            temp,
+            mut writer,
+            encoder,
+        } = self;
         writer.flush().map_err(|e| Error::io(&temp, e))?;
         // Dropping finishes the gzip/zstd frame; errors there surface on sync below.
         drop(writer);
@@ -151,7 +170,14 @@ pub fn safe_relative_path(id: &str) -> PathBuf {
             let cleaned: String = p
                 .to_string_lossy()
                 .chars()
-                .map(|c| if c.is_control() || matches!(c, ':' | '*' | '?' | '"' | '<' | '>' | '|' | '\\') { '_' } else { c })
+                .map(|c| {
+                    if c.is_control() || matches!(c, ':' | '*' | '?' | '"' | '<' | '>' | '|' | '\\')
+                    {
+                        '_'
+                    } else {
+                        c
+                    }
+                })
                 .collect();
             // Keep each component under common file-name limits (255 bytes).
             let mut cut = cleaned.len().min(200);
@@ -196,7 +222,12 @@ impl Sink {
             OutputKind::Stdout => Sink::Stdout(BufWriter::new(std::io::stdout())),
             OutputKind::TextDir => {
                 let final_dir = PathBuf::from(path.to_string_lossy().trim_end_matches('/'));
-                if final_dir.is_dir() && !final_dir.join(OUTPUT_MARKER).exists() && std::fs::read_dir(&final_dir).map(|mut d| d.next().is_some()).unwrap_or(false) {
+                if final_dir.is_dir()
+                    && !final_dir.join(OUTPUT_MARKER).exists()
+                    && std::fs::read_dir(&final_dir)
+                        .map(|mut d| d.next().is_some())
+                        .unwrap_or(false)
+                {
                     return Err(Error::Input {
                         path: final_dir,
                         message: "output folder exists and was not written by textmill; choose an empty or new folder".into(),
@@ -207,7 +238,11 @@ impl Sink {
                 std::fs::create_dir_all(&temp).map_err(|e| Error::io(&temp, e))?;
                 std::fs::write(temp.join(OUTPUT_MARKER), b"").map_err(|e| Error::io(&temp, e))?;
                 let metadata = AtomicFile::create(&beside(path, ".metadata.jsonl"))?;
-                Sink::TextDir { path: final_dir, temp, metadata }
+                Sink::TextDir {
+                    path: final_dir,
+                    temp,
+                    metadata,
+                }
             }
             _ => Sink::Jsonl(AtomicFile::create(path)?),
         })
@@ -218,7 +253,8 @@ impl Sink {
         match self {
             Sink::Jsonl(f) => write_json_line(f, &doc.to_record()),
             Sink::Stdout(w) => {
-                let mut line = serde_json::to_vec(&doc.to_record()).map_err(|e| Error::io("-", e.into()))?;
+                let mut line =
+                    serde_json::to_vec(&doc.to_record()).map_err(|e| Error::io("-", e.into()))?;
                 line.push(b'\n');
                 w.write_all(&line).map_err(|e| Error::io("-", e))
             }
@@ -231,7 +267,10 @@ impl Sink {
                 std::fs::write(&file, doc.text.as_bytes()).map_err(|e| Error::io(&file, e))?;
                 let mut m = serde_json::Map::new();
                 m.insert("id".into(), Value::String(doc.id.clone()));
-                m.insert("file".into(), Value::String(rel.to_string_lossy().into_owned()));
+                m.insert(
+                    "file".into(),
+                    Value::String(rel.to_string_lossy().into_owned()),
+                );
                 if let Some(meta) = doc.metadata() {
                     m.insert("metadata".into(), Value::Object(meta.clone()));
                 }
@@ -245,7 +284,11 @@ impl Sink {
         match self {
             Sink::Jsonl(f) => f.commit(),
             Sink::Stdout(mut w) => w.flush().map_err(|e| Error::io("-", e)),
-            Sink::TextDir { path, temp, metadata } => {
+            Sink::TextDir {
+                path,
+                temp,
+                metadata,
+            } => {
                 metadata.commit()?;
                 if path.exists() {
                     std::fs::remove_dir_all(&path).map_err(|e| Error::io(&path, e))?;
@@ -278,7 +321,10 @@ pub struct RejectsWriter {
 impl RejectsWriter {
     /// Create the rejects file (written atomically like the output).
     pub fn create(path: &Path) -> Result<RejectsWriter> {
-        Ok(RejectsWriter { file: AtomicFile::create(path)?, count: 0 })
+        Ok(RejectsWriter {
+            file: AtomicFile::create(path)?,
+            count: 0,
+        })
     }
 
     /// Write one reject.
@@ -304,18 +350,41 @@ mod tests {
     use crate::document::Origin;
 
     fn doc(id: &str, text: &str) -> Document {
-        Document::from_text(0, id.into(), text.into(), Origin { file: "f".into(), line: 0 })
+        Document::from_text(
+            0,
+            id.into(),
+            text.into(),
+            Origin {
+                file: "f".into(),
+                line: 0,
+            },
+        )
     }
 
     #[test]
     fn output_kind_follows_the_path() {
-        assert_eq!(OutputKind::of(Path::new("a.jsonl")).unwrap(), OutputKind::Jsonl);
-        assert_eq!(OutputKind::of(Path::new("a.jsonl.zst")).unwrap(), OutputKind::JsonlZst);
-        assert_eq!(OutputKind::of(Path::new("out/")).unwrap(), OutputKind::TextDir);
+        assert_eq!(
+            OutputKind::of(Path::new("a.jsonl")).unwrap(),
+            OutputKind::Jsonl
+        );
+        assert_eq!(
+            OutputKind::of(Path::new("a.jsonl.zst")).unwrap(),
+            OutputKind::JsonlZst
+        );
+        assert_eq!(
+            OutputKind::of(Path::new("out/")).unwrap(),
+            OutputKind::TextDir
+        );
         assert_eq!(OutputKind::of(Path::new("-")).unwrap(), OutputKind::Stdout);
         assert!(OutputKind::of(Path::new("a.csv")).is_err());
-        assert_eq!(beside(Path::new("out/"), ".rejects.jsonl"), PathBuf::from("out.rejects.jsonl"));
-        assert_eq!(beside(Path::new("d/out.jsonl.zst"), ".stats.json"), PathBuf::from("d/out.stats.json"));
+        assert_eq!(
+            beside(Path::new("out/"), ".rejects.jsonl"),
+            PathBuf::from("out.rejects.jsonl")
+        );
+        assert_eq!(
+            beside(Path::new("d/out.jsonl.zst"), ".stats.json"),
+            PathBuf::from("d/out.stats.json")
+        );
     }
 
     #[test]
@@ -327,7 +396,11 @@ mod tests {
         assert!(!p.exists());
         sink.commit().unwrap();
         let mut s = String::new();
-        std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(File::open(&p).unwrap()), &mut s).unwrap();
+        std::io::Read::read_to_string(
+            &mut flate2::read::GzDecoder::new(File::open(&p).unwrap()),
+            &mut s,
+        )
+        .unwrap();
         assert_eq!(s, "{\"id\":\"a\",\"text\":\"x\"}\n");
         let listing: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
         assert_eq!(listing.len(), 1, "no temporary file left behind");
@@ -341,8 +414,14 @@ mod tests {
         sink.write(&doc("sub/a.txt", "A\n")).unwrap();
         sink.write(&doc("../../etc/passwd", "B\n")).unwrap();
         sink.commit().unwrap();
-        assert_eq!(std::fs::read_to_string(dir.path().join("out/sub/a.txt")).unwrap(), "A\n");
-        assert_eq!(std::fs::read_to_string(dir.path().join("out/etc/passwd.txt")).unwrap(), "B\n");
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("out/sub/a.txt")).unwrap(),
+            "A\n"
+        );
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("out/etc/passwd.txt")).unwrap(),
+            "B\n"
+        );
         // Our own folder can be replaced; a foreign one cannot.
         Sink::open(&out).unwrap().commit().unwrap();
         let foreign = dir.path().join("mine/");
@@ -356,6 +435,11 @@ mod tests {
         assert_eq!(safe_relative_path("/abs/x"), PathBuf::from("abs/x.txt"));
         assert_eq!(safe_relative_path(".."), PathBuf::from("_.txt"));
         assert_eq!(safe_relative_path("a\0b"), PathBuf::from("a_b.txt"));
-        assert!(safe_relative_path(&"x".repeat(1000)).to_string_lossy().len() < 255);
+        assert!(
+            safe_relative_path(&"x".repeat(1000))
+                .to_string_lossy()
+                .len()
+                < 255
+        );
     }
 }

@@ -1,1 +1,212 @@
-//! placeholder
+//! `strip_disclaimer`: removes boilerplate from scraped text (error-page
+//! preambles, navigation, consent banners, legal disclaimers, copyright lines,
+//! share bars, related-article lists, newsletter prompts, comment footers,
+//! "read the full story" tails) without losing a line of the story, and says
+//! why it removed each line.
+//!
+//! Four layers, each a parameter (see [`config::RawConfig`]):
+//! - [`rules`]: versioned rule packs (`rules/*.toml`, embedded), plus user packs and inline patterns.
+//! - structure ([`stage`]): top and bottom zones, footer blocks, the headline.
+//! - [`learned`]: lines that recur across different stories of one site (corpus stage).
+//! - [`classify`]: a jusText-style line classifier.
+//!
+//! The host runs it as a corpus stage: `observe` every batch, `merge`,
+//! `finish`, then `apply` every document. A document that would come out empty
+//! is dropped with reason `all_boilerplate`.
+//!
+//! ## Explain output
+//! With `explain = true`, each changed document gets `metadata.strip_disclaimer`:
+//!
+//! ```json
+//! {"headline_line": 5,
+//!  "removed": [
+//!   {"line": 1, "text": "403", "kind": "error_page", "by": "rule", "pack": "error_pages",
+//!    "pack_version": "1.0.0", "match": "line", "pattern": "403"},
+//!   {"line": 17, "text": "...", "kind": "disclaimer", "by": "footer", "header_line": 16, "pack": "legal_disclaimers"},
+//!   {"line": 20, "text": "...", "kind": "learned", "by": "learned", "site": "Daily Post", "site_docs": 41},
+//!   {"line": 2, "text": "...", "kind": "classifier", "by": "classifier", "zone": "top", "score": 0.21, "class": "bad"}]}
+//! ```
+//!
+//! `line` is the 0-based line index in the input text; `match` is one of
+//! `line`, `phrase`, `short_phrase`, `regex`, `footer_header`; `zone` is `top`,
+//! `core`, `bottom` (or `any` with `structure = false`).
+//!
+//! ## Stats
+//! `docs_in`, `docs_changed`, `lines_in`, `lines_removed`, `bytes_removed`,
+//! `lines_removed.<kind>` (pack kind, `learned` or `classifier`),
+//! `docs_dropped.all_boilerplate`, and `learned_patterns` (once, from `finish`... reported per apply as 0).
+//!
+//! ```
+//! use textmill_plugin_sdk::{CorpusStage, Doc, Plugin, Stats, Action, serde_json::json};
+//! use textmill_strip_disclaimer::StripDisclaimer;
+//! let mut stage = StripDisclaimer::from_config(&json!({"learned": false})).unwrap();
+//! stage.finish(&[]).unwrap();
+//! let text = "Skip to main content\nA headline\nThe first paragraph of the story tells what happened and why it matters to readers.\n© 2024 Daily Post. All rights reserved.\n";
+//! let doc = Doc { ordinal: 0, id: "a", text, fields_json: "{}" };
+//! let out = stage.apply(&doc, &mut Stats::default());
+//! assert_eq!(out.action, Action::Replace("A headline\nThe first paragraph of the story tells what happened and why it matters to readers.\n".into()));
+//! ```
+#![deny(missing_docs)]
+
+pub mod classify;
+pub mod config;
+pub mod learned;
+pub mod rules;
+pub mod stage;
+
+use config::{RawConfig, Settings};
+use learned::Learned;
+use textmill_plugin_sdk::serde_json::Value;
+use textmill_plugin_sdk::{
+    ConfigError, CorpusStage, Doc, Outcome, Param, Plugin, Stats, export_plugin, parse_config,
+};
+use textmill_text::lines::join_lines;
+use textmill_text::normalize::normalize_for_match;
+
+/// The stage: compiled settings plus what the learned layer found.
+#[derive(Debug)]
+pub struct StripDisclaimer {
+    settings: Settings,
+    learned: Learned,
+}
+
+impl StripDisclaimer {
+    /// The site of a document: the configured field, else a `url` field's host.
+    pub fn site_of(&self, doc: &Doc<'_>) -> String {
+        let fields = doc.fields();
+        let get = |name: &str| -> Option<Value> {
+            fields
+                .get(name)
+                .cloned()
+                .or_else(|| match fields.get("metadata") {
+                    Some(Value::Object(m)) => m.get(name).cloned(),
+                    _ => None,
+                })
+        };
+        if let Some(Value::String(s)) = get(&self.settings.site_field) {
+            return s;
+        }
+        if let Some(Value::String(u)) = get("url") {
+            return url_host(&u).to_string();
+        }
+        String::new()
+    }
+}
+
+/// Host of a URL without scheme, port, credentials and `www.`.
+fn url_host(url: &str) -> &str {
+    let rest = url.split_once("://").map(|(_, r)| r).unwrap_or(url);
+    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host = host.rsplit('@').next().unwrap_or(host);
+    let host = host.split(':').next().unwrap_or(host);
+    host.strip_prefix("www.").unwrap_or(host)
+}
+
+impl Plugin for StripDisclaimer {
+    const NAME: &'static str = "strip_disclaimer";
+    const VERSION: &'static str = env!("CARGO_PKG_VERSION");
+    const DESCRIPTION: &'static str = "Removes boilerplate lines (rule packs, per-site learning, structure, classifier) and explains each removal.";
+
+    fn params() -> Vec<Param> {
+        config::params()
+    }
+
+    fn from_config(config: &Value) -> Result<Self, ConfigError> {
+        // An absent table arrives as null; treat it as all defaults.
+        let empty = Value::Object(Default::default());
+        let config = if config.is_null() { &empty } else { config };
+        let raw: RawConfig = parse_config(config)?;
+        Ok(StripDisclaimer {
+            settings: raw.build()?,
+            learned: Learned::default(),
+        })
+    }
+}
+
+impl CorpusStage for StripDisclaimer {
+    fn observe(&self, docs: &[Doc<'_>]) -> Result<Vec<u8>, String> {
+        if self.settings.learned.is_none() {
+            return Ok(Vec::new());
+        }
+        let mut state = Vec::new();
+        let mut buf = Vec::new();
+        let mut keys = Vec::new();
+        for doc in docs {
+            keys.clear();
+            for l in textmill_text::lines::lines(doc.text) {
+                let k = normalize_for_match(l.text);
+                if k.is_empty() {
+                    continue;
+                }
+                let words = k.split(' ').count();
+                keys.push((learned::learned_key(&k, &mut buf), words));
+            }
+            learned::push_doc(&mut state, learned::site_hash(&self.site_of(doc)), &keys);
+        }
+        Ok(state)
+    }
+
+    fn merge(&self, states: &[&[u8]]) -> Result<Vec<u8>, String> {
+        learned::merge(states)
+    }
+
+    fn finish(&mut self, state: &[u8]) -> Result<(), String> {
+        self.learned = match &self.settings.learned {
+            Some(p) => Learned::build(state, p)?,
+            None => Learned::default(),
+        };
+        Ok(())
+    }
+
+    fn apply(&self, doc: &Doc<'_>, stats: &mut Stats) -> Outcome {
+        stats.add("docs_in", 1.0);
+        let site = if self.learned.is_empty() && !self.settings.explain {
+            String::new()
+        } else {
+            self.site_of(doc)
+        };
+        let d = stage::decide(
+            &self.settings,
+            &self.learned,
+            learned::site_hash(&site),
+            doc.text,
+        );
+        stats.add("lines_in", d.lines.len() as f64);
+        let removed = d.removed_count();
+        if removed == 0 {
+            return Outcome::keep();
+        }
+        let mut bytes = 0usize;
+        for (l, why) in d.lines.iter().zip(&d.removed) {
+            if let Some(why) = why {
+                stats.add(
+                    &format!("lines_removed.{}", stage::kind_of(why, &self.settings)),
+                    1.0,
+                );
+                bytes += l.text.len() + 1;
+            }
+        }
+        stats.add("lines_removed", removed as f64);
+        stats.add("bytes_removed", bytes as f64);
+        let text = join_lines(d.kept());
+        let mut out = if text.is_empty() {
+            stats.add("docs_dropped.all_boilerplate", 1.0);
+            Outcome::drop("all_boilerplate").with_detail("lines_removed", removed)
+        } else {
+            stats.add("docs_changed", 1.0);
+            Outcome::replace(text)
+        };
+        if self.settings.explain {
+            out = out.with_metadata(
+                "strip_disclaimer",
+                stage::explain(&d, &self.settings, &site),
+            );
+        }
+        out
+    }
+}
+
+export_plugin!(corpus: StripDisclaimer);
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,290 @@
+//! Learned per-site boilerplate: a line that recurs (after normalisation,
+//! digits folded so "© 2019" and "© 2024" agree) in many documents of one
+//! site, across different stories, is boilerplate on that site.
+//!
+//! Shape: [`observe`] turns a batch into bytes (one record per document: its
+//! site hash and the hashes of its distinct line keys), [`merge`]
+//! concatenates states in input order, [`Learned::build`] counts.
+//!
+//! "Different stories": each document gets a story signature, the smallest
+//! hash among its long lines that are *not* frequent on the site (so shared
+//! boilerplate never decides it). Copies of one syndicated story share their
+//! lines and thus, except when an edit hits that one line, their signature.
+//! A line is learned only when it occurs in at least `min_docs` documents and
+//! `min_share` of its site's documents, and those documents carry at least
+//! `min_stories` distinct signatures.
+
+use std::collections::HashMap;
+use textmill_text::hash::hash64;
+
+const MAGIC: &[u8; 4] = b"SDL1";
+/// Top bit of a stored key hash: the line is long enough to sign a story.
+const LONG_BIT: u64 = 1 << 63;
+/// Lines with at least this many words can sign a story.
+pub const LONG_LINE_WORDS: usize = 8;
+
+/// Thresholds of the learned layer.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LearnParams {
+    /// Minimum documents containing the line.
+    pub min_docs: u32,
+    /// Minimum share of the site's documents containing the line.
+    pub min_share: f64,
+    /// Minimum distinct stories among those documents.
+    pub min_stories: u32,
+}
+
+/// Hash of a normalised line key with ASCII digit runs folded to one `0`.
+pub fn learned_key(key: &str, buf: &mut Vec<u8>) -> u64 {
+    buf.clear();
+    let mut in_digits = false;
+    for &b in key.as_bytes() {
+        if b.is_ascii_digit() {
+            if !in_digits {
+                buf.push(b'0');
+            }
+            in_digits = true;
+        } else {
+            buf.push(b);
+            in_digits = false;
+        }
+    }
+    hash64(buf) & !LONG_BIT
+}
+
+/// Hash of a site name (empty for documents without a site).
+pub fn site_hash(site: &str) -> u64 {
+    hash64(site.as_bytes())
+}
+
+fn pair(site: u64, key: u64) -> u64 {
+    let mut b = [0u8; 16];
+    b[..8].copy_from_slice(&site.to_le_bytes());
+    b[8..].copy_from_slice(&(key & !LONG_BIT).to_le_bytes());
+    hash64(&b)
+}
+
+/// Append one document's record to a state under construction.
+/// `lines` are `(learned_key, words)` of its non-blank lines.
+pub fn push_doc(state: &mut Vec<u8>, site: u64, lines: &[(u64, usize)]) {
+    if state.is_empty() {
+        state.extend_from_slice(MAGIC);
+    }
+    let mut keys: Vec<u64> = lines
+        .iter()
+        .map(|&(k, w)| {
+            if w >= LONG_LINE_WORDS {
+                k | LONG_BIT
+            } else {
+                k
+            }
+        })
+        .collect();
+    keys.sort_unstable();
+    // A line repeated inside one page counts once for that page.
+    keys.dedup_by(|a, b| (*a & !LONG_BIT) == (*b & !LONG_BIT));
+    state.extend_from_slice(&site.to_le_bytes());
+    state.extend_from_slice(&(keys.len() as u32).to_le_bytes());
+    for k in keys {
+        state.extend_from_slice(&k.to_le_bytes());
+    }
+}
+
+/// Concatenate partial states in input order. Empty states (layer off, empty batch) are skipped.
+pub fn merge(states: &[&[u8]]) -> Result<Vec<u8>, String> {
+    let mut out = Vec::new();
+    for s in states {
+        if s.is_empty() {
+            continue;
+        }
+        if s.len() < 4 || &s[..4] != MAGIC {
+            return Err("strip_disclaimer: partial state has an unknown format".into());
+        }
+        if out.is_empty() {
+            out.extend_from_slice(MAGIC);
+        }
+        out.extend_from_slice(&s[4..]);
+    }
+    Ok(out)
+}
+
+fn read_u64(b: &[u8], at: &mut usize) -> Result<u64, String> {
+    let s = b
+        .get(*at..*at + 8)
+        .ok_or("strip_disclaimer: truncated state")?;
+    *at += 8;
+    let mut a = [0u8; 8];
+    a.copy_from_slice(s);
+    Ok(u64::from_le_bytes(a))
+}
+
+fn read_u32(b: &[u8], at: &mut usize) -> Result<u32, String> {
+    let s = b
+        .get(*at..*at + 4)
+        .ok_or("strip_disclaimer: truncated state")?;
+    *at += 4;
+    let mut a = [0u8; 4];
+    a.copy_from_slice(s);
+    Ok(u32::from_le_bytes(a))
+}
+
+/// The learned patterns: (site, line key) pairs with the number of documents they occur in.
+#[derive(Debug, Default, Clone)]
+pub struct Learned {
+    patterns: HashMap<u64, u32>,
+}
+
+impl Learned {
+    /// Count a merged state and keep the pairs that pass the thresholds.
+    pub fn build(state: &[u8], p: &LearnParams) -> Result<Learned, String> {
+        if state.is_empty() {
+            return Ok(Learned::default());
+        }
+        if state.len() < 4 || &state[..4] != MAGIC {
+            return Err("strip_disclaimer: merged state has an unknown format".into());
+        }
+        let mut docs: Vec<(u64, Vec<u64>)> = Vec::new();
+        let mut at = 4;
+        while at < state.len() {
+            let site = read_u64(state, &mut at)?;
+            let n = read_u32(state, &mut at)? as usize;
+            let mut keys = Vec::with_capacity(n);
+            for _ in 0..n {
+                keys.push(read_u64(state, &mut at)?);
+            }
+            docs.push((site, keys));
+        }
+        let mut site_docs: HashMap<u64, u32> = HashMap::new();
+        let mut freq: HashMap<u64, u32> = HashMap::new();
+        for (site, keys) in &docs {
+            *site_docs.entry(*site).or_insert(0) += 1;
+            for &k in keys {
+                *freq.entry(pair(*site, k)).or_insert(0) += 1;
+            }
+        }
+        let threshold = |site: u64| -> u32 {
+            let n = site_docs.get(&site).copied().unwrap_or(0) as f64;
+            p.min_docs.max((p.min_share * n).ceil() as u32)
+        };
+        let mut stories: HashMap<u64, Vec<u64>> = HashMap::new();
+        for (di, (site, keys)) in docs.iter().enumerate() {
+            let t = threshold(*site);
+            let sig = keys
+                .iter()
+                .filter(|&&k| k & LONG_BIT != 0 && freq[&pair(*site, k)] < t)
+                .map(|&k| k & !LONG_BIT)
+                .min()
+                // Every long line is frequent (exact copies of one story):
+                // the page is signed by its long lines all the same.
+                .or_else(|| {
+                    keys.iter()
+                        .filter(|&&k| k & LONG_BIT != 0)
+                        .map(|&k| k & !LONG_BIT)
+                        .min()
+                })
+                // No long line at all: the page is its own story.
+                .unwrap_or_else(|| hash64(&(di as u64).to_le_bytes()) | LONG_BIT);
+            for &k in keys {
+                let pk = pair(*site, k);
+                if freq[&pk] < t {
+                    continue;
+                }
+                let s = stories.entry(pk).or_default();
+                if s.len() < p.min_stories as usize && !s.contains(&sig) {
+                    s.push(sig);
+                }
+            }
+        }
+        let patterns = stories
+            .into_iter()
+            .filter(|(_, s)| s.len() >= p.min_stories as usize)
+            .map(|(k, _)| (k, freq[&k]))
+            .collect();
+        Ok(Learned { patterns })
+    }
+
+    /// Number of documents of the site containing the line, when it is learned boilerplate.
+    pub fn lookup(&self, site: u64, key: u64) -> Option<u32> {
+        if self.patterns.is_empty() {
+            return None;
+        }
+        self.patterns.get(&pair(site, key)).copied()
+    }
+
+    /// Number of learned patterns.
+    pub fn len(&self) -> usize {
+        self.patterns.len()
+    }
+
+    /// True when nothing was learned.
+    pub fn is_empty(&self) -> bool {
+        self.patterns.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const P: LearnParams = LearnParams {
+        min_docs: 3,
+        min_share: 0.0,
+        min_stories: 3,
+    };
+
+    fn k(s: &str) -> u64 {
+        learned_key(s, &mut Vec::new())
+    }
+
+    #[test]
+    fn digits_fold_so_years_and_counts_agree() {
+        assert_eq!(
+            k("2019 daily post all rights reserved"),
+            k("2024 daily post all rights reserved")
+        );
+        assert_ne!(k("a b"), k("a c"));
+    }
+
+    #[test]
+    fn a_footer_on_different_stories_is_learned_and_a_syndicated_story_is_not() {
+        let site = site_hash("x.com");
+        let footer = (k("get our free newsletter"), 4);
+        let mut a = Vec::new();
+        for story in ["ferries", "bridges", "tunnels", "roads"] {
+            let body = (
+                k(&format!(
+                    "a story about {story} in a first paragraph with many words"
+                )),
+                9,
+            );
+            push_doc(&mut a, site, &[body, footer]);
+        }
+        // The same story syndicated four times: its paragraphs recur but it is one story.
+        let mut b = Vec::new();
+        let p1 = (
+            k("the same paragraph syndicated to many pages of the site"),
+            10,
+        );
+        let p2 = (
+            k("and its second paragraph which also recurs on every copy"),
+            10,
+        );
+        for _ in 0..4 {
+            push_doc(&mut b, site, &[p1, p2]);
+        }
+        let merged = merge(&[&a, &[], &b]).expect("merges");
+        let l = Learned::build(&merged, &P).expect("builds");
+        assert_eq!(l.lookup(site, footer.0), Some(4));
+        assert_eq!(l.lookup(site, p1.0), None);
+        assert_eq!(l.lookup(site, p2.0), None);
+        // Another site learned nothing.
+        assert_eq!(l.lookup(site_hash("y.com"), footer.0), None);
+    }
+
+    #[test]
+    fn corrupt_states_are_errors_not_panics() {
+        assert!(merge(&[b"nope"]).is_err());
+        assert!(Learned::build(b"SDL1\x01\x02", &P).is_err());
+        assert!(Learned::build(&[], &P).expect("empty is fine").is_empty());
+    }
+}

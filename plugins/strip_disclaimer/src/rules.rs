@@ -1,0 +1,447 @@
+//! Rule packs: versioned data files that name boilerplate, compiled into one
+//! matcher.
+//!
+//! A pack is a TOML file:
+//!
+//! ```toml
+//! name = "legal_disclaimers"   # used in `disable_packs`, stats and explain output
+//! version = "1.0.0"
+//! kind = "disclaimer"          # counter suffix: lines_removed.disclaimer
+//! lines = ["legal disclaimer"] # whole lines
+//! phrases = ["without warranty of any kind"]  # anywhere in a line, may span line breaks
+//! short_phrases = ["disclaimer"]               # only in short lines
+//! footer_headers = ["legal disclaimer"]        # whole line that opens a footer block
+//! regexes = ['^\s*(©|\(c\)|copyright\b)']      # over the trimmed original line
+//! ```
+//!
+//! Every string except the regexes is normalised with
+//! [`normalize_for_match`] when the pack is loaded, and lines are normalised
+//! the same way, so case, punctuation, quotes and spacing never matter.
+//! Phrases run through one aho-corasick automaton over the whole document's
+//! normalised text (lines joined by a space), so a phrase that a scraper broke
+//! across lines ("the page you were / looking for") is matched as one block.
+
+use aho_corasick::{AhoCorasick, MatchKind};
+use regex::RegexSet;
+use std::collections::HashMap;
+use textmill_text::hash::hash64;
+use textmill_text::normalize::normalize_for_match;
+
+/// The packs shipped with the plugin, embedded so the cdylib works wherever it is copied.
+pub const BUILTIN_PACKS: &[(&str, &str)] = &[
+    ("error_pages", include_str!("../rules/error_pages.toml")),
+    (
+        "legal_disclaimers",
+        include_str!("../rules/legal_disclaimers.toml"),
+    ),
+    ("copyright", include_str!("../rules/copyright.toml")),
+    ("consent", include_str!("../rules/consent.toml")),
+    ("navigation", include_str!("../rules/navigation.toml")),
+    ("share", include_str!("../rules/share.toml")),
+    (
+        "newsletter_paywall",
+        include_str!("../rules/newsletter_paywall.toml"),
+    ),
+    ("comments", include_str!("../rules/comments.toml")),
+    ("related", include_str!("../rules/related.toml")),
+    ("truncation", include_str!("../rules/truncation.toml")),
+];
+
+/// A problem with a rule pack, naming the pack.
+#[derive(Debug, thiserror::Error)]
+pub enum PackError {
+    /// The pack is not valid TOML or has unknown keys.
+    #[error("rule pack `{origin}`: {message}")]
+    Parse {
+        /// File path or built-in name.
+        origin: String,
+        /// What the TOML parser said (with line and column).
+        message: String,
+    },
+    /// A pack file could not be read.
+    #[error("rule pack `{path}`: {source}")]
+    Read {
+        /// The path from the config.
+        path: String,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// A regex in a pack does not compile.
+    #[error("rule pack `{pack}`: regex `{pattern}`: {message}")]
+    Regex {
+        /// Pack name.
+        pack: String,
+        /// The pattern.
+        pattern: String,
+        /// Why it does not compile.
+        message: String,
+    },
+}
+
+/// One rule pack as written in its file.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Pack {
+    /// Pack name, unique among loaded packs.
+    pub name: String,
+    /// Pack version (informational; shown in explain output).
+    #[serde(default)]
+    pub version: String,
+    /// Boilerplate kind, the suffix of the `lines_removed.<kind>` counter.
+    pub kind: String,
+    /// Whole lines that are boilerplate.
+    #[serde(default)]
+    pub lines: Vec<String>,
+    /// Phrases that make any line containing them boilerplate.
+    #[serde(default)]
+    pub phrases: Vec<String>,
+    /// Phrases that count only in short lines (see `short_line_words`).
+    #[serde(default)]
+    pub short_phrases: Vec<String>,
+    /// Whole lines that open a footer block: they and every line below go.
+    #[serde(default)]
+    pub footer_headers: Vec<String>,
+    /// Case-insensitive regexes over the trimmed original line.
+    #[serde(default)]
+    pub regexes: Vec<String>,
+}
+
+impl Pack {
+    /// Parse a pack from TOML text; `origin` names it in errors.
+    pub fn parse(text: &str, origin: &str) -> Result<Pack, PackError> {
+        toml::from_str(text).map_err(|e| PackError::Parse {
+            origin: origin.to_string(),
+            message: e.to_string(),
+        })
+    }
+}
+
+/// How a rule matched a line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MatchHow {
+    /// The whole line is listed.
+    Line,
+    /// A phrase occurs in the line (or in a block spanning it).
+    Phrase,
+    /// A short-line phrase occurs in a short line.
+    ShortPhrase,
+    /// A regex matched.
+    Regex,
+    /// The line opens a footer block.
+    FooterHeader,
+}
+
+impl MatchHow {
+    /// Name used in explain output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MatchHow::Line => "line",
+            MatchHow::Phrase => "phrase",
+            MatchHow::ShortPhrase => "short_phrase",
+            MatchHow::Regex => "regex",
+            MatchHow::FooterHeader => "footer_header",
+        }
+    }
+}
+
+/// Which pattern of which pack matched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleHit {
+    /// Index into [`RuleSet::packs`].
+    pub pack: usize,
+    /// How it matched.
+    pub how: MatchHow,
+    /// The pattern as normalised (or the regex source).
+    pub pattern: String,
+}
+
+/// Metadata of a loaded pack kept for stats and explain output.
+#[derive(Debug, Clone)]
+pub struct PackInfo {
+    /// Pack name.
+    pub name: String,
+    /// Pack version.
+    pub version: String,
+    /// Boilerplate kind.
+    pub kind: String,
+}
+
+/// All loaded packs compiled into matchers built once, at config time.
+#[derive(Debug)]
+pub struct RuleSet {
+    /// Loaded packs, in load order.
+    pub packs: Vec<PackInfo>,
+    /// Normalised whole line → (pack, is footer header).
+    lines: HashMap<u64, (usize, bool, String)>,
+    /// Phrase automaton over normalised text.
+    phrases: Option<AhoCorasick>,
+    /// Per automaton pattern: (pack, short-only, normalised pattern).
+    phrase_meta: Vec<(usize, bool, String)>,
+    /// Regexes, one set for a single pass per line.
+    regexes: Option<RegexSet>,
+    /// Per regex: (pack, source).
+    regex_meta: Vec<(usize, String)>,
+}
+
+impl RuleSet {
+    /// Compile packs. Later packs win ties on whole lines, so user packs
+    /// (loaded after the built-in ones) can re-classify a line.
+    pub fn compile(packs: &[Pack]) -> Result<RuleSet, PackError> {
+        let mut infos = Vec::new();
+        let mut lines = HashMap::new();
+        let mut phrase_pats = Vec::new();
+        let mut phrase_meta = Vec::new();
+        let mut regex_pats = Vec::new();
+        let mut regex_meta = Vec::new();
+        for (pi, p) in packs.iter().enumerate() {
+            infos.push(PackInfo {
+                name: p.name.clone(),
+                version: p.version.clone(),
+                kind: p.kind.clone(),
+            });
+            for l in &p.lines {
+                let k = normalize_for_match(l);
+                if !k.is_empty() {
+                    lines.entry(hash64(k.as_bytes())).or_insert((pi, false, k));
+                }
+            }
+            // Footer headers override plain lines: the block behaviour matters more.
+            for l in &p.footer_headers {
+                let k = normalize_for_match(l);
+                if !k.is_empty() {
+                    lines.insert(hash64(k.as_bytes()), (pi, true, k));
+                }
+            }
+            for (list, short) in [(&p.phrases, false), (&p.short_phrases, true)] {
+                for ph in list {
+                    let k = normalize_for_match(ph);
+                    if !k.is_empty() {
+                        phrase_pats.push(k.clone());
+                        phrase_meta.push((pi, short, k));
+                    }
+                }
+            }
+            for r in &p.regexes {
+                // Validate each pattern alone so the error names it.
+                let src = format!("(?i){r}");
+                regex::Regex::new(&src).map_err(|e| PackError::Regex {
+                    pack: p.name.clone(),
+                    pattern: r.clone(),
+                    message: e.to_string(),
+                })?;
+                regex_pats.push(src);
+                regex_meta.push((pi, r.clone()));
+            }
+        }
+        let phrases = if phrase_pats.is_empty() {
+            None
+        } else {
+            Some(
+                AhoCorasick::builder()
+                    .match_kind(MatchKind::Standard)
+                    .build(&phrase_pats)
+                    .map_err(|e| PackError::Parse {
+                        origin: "phrases".into(),
+                        message: e.to_string(),
+                    })?,
+            )
+        };
+        let regexes = if regex_pats.is_empty() {
+            None
+        } else {
+            Some(RegexSet::new(&regex_pats).map_err(|e| PackError::Regex {
+                pack: "*".into(),
+                pattern: "(set)".into(),
+                message: e.to_string(),
+            })?)
+        };
+        Ok(RuleSet {
+            packs: infos,
+            lines,
+            phrases,
+            phrase_meta,
+            regexes,
+            regex_meta,
+        })
+    }
+
+    /// Match every line of a document.
+    ///
+    /// `keys` are the normalised lines, `raw` the original lines, `words` the
+    /// word count of each line. Returns the first hit per line (None when no
+    /// rule names it).
+    pub fn match_lines(
+        &self,
+        keys: &[String],
+        raw: &[&str],
+        words: &[usize],
+        short_line_words: usize,
+    ) -> Vec<Option<RuleHit>> {
+        let n = keys.len();
+        let mut out: Vec<Option<RuleHit>> = vec![None; n];
+        for (i, k) in keys.iter().enumerate() {
+            if k.is_empty() {
+                continue;
+            }
+            if let Some((pack, footer, pat)) = self.lines.get(&hash64(k.as_bytes())) {
+                // A hash hit is confirmed on the text so a collision cannot remove a line.
+                if pat == k {
+                    out[i] = Some(RuleHit {
+                        pack: *pack,
+                        how: if *footer {
+                            MatchHow::FooterHeader
+                        } else {
+                            MatchHow::Line
+                        },
+                        pattern: pat.clone(),
+                    });
+                }
+            }
+        }
+        if let Some(ac) = &self.phrases {
+            // One pass over the document: keys joined by single spaces; blank
+            // lines leave a double space, so a phrase never spans a blank line.
+            let mut joined = String::with_capacity(keys.iter().map(|k| k.len() + 1).sum());
+            let mut starts = Vec::with_capacity(n);
+            for k in keys {
+                starts.push(joined.len());
+                joined.push_str(k);
+                joined.push(' ');
+            }
+            let bytes = joined.as_bytes();
+            for m in ac.find_overlapping_iter(joined.as_str()) {
+                let (s, e) = (m.start(), m.end());
+                // Whole words only: "ad" must not fire inside "bread".
+                if (s > 0 && bytes[s - 1] != b' ') || (e < bytes.len() && bytes[e] != b' ') {
+                    continue;
+                }
+                let (pack, short, ref pat) = self.phrase_meta[m.pattern().as_usize()];
+                let first = starts.partition_point(|&st| st <= s) - 1;
+                let last = starts.partition_point(|&st| st < e) - 1;
+                for li in first..=last {
+                    if out[li].is_some() {
+                        continue;
+                    }
+                    if short && words[li] > short_line_words {
+                        continue;
+                    }
+                    out[li] = Some(RuleHit {
+                        pack,
+                        how: if short {
+                            MatchHow::ShortPhrase
+                        } else {
+                            MatchHow::Phrase
+                        },
+                        pattern: pat.clone(),
+                    });
+                }
+            }
+        }
+        if let Some(set) = &self.regexes {
+            for (i, r) in raw.iter().enumerate() {
+                // Regexes describe short credit and menu lines; bounding the
+                // length bounds their cost on long paragraphs.
+                if out[i].is_some() || keys[i].is_empty() || words[i] > short_line_words {
+                    continue;
+                }
+                if let Some(ri) = set.matches(r.trim()).iter().next() {
+                    let (pack, ref src) = self.regex_meta[ri];
+                    out[i] = Some(RuleHit {
+                        pack,
+                        how: MatchHow::Regex,
+                        pattern: src.clone(),
+                    });
+                }
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn builtin() -> RuleSet {
+        let packs: Vec<Pack> = BUILTIN_PACKS
+            .iter()
+            .map(|(n, t)| Pack::parse(t, n).expect("built-in pack parses"))
+            .collect();
+        RuleSet::compile(&packs).expect("built-in packs compile")
+    }
+
+    fn run(rs: &RuleSet, text: &str) -> Vec<Option<RuleHit>> {
+        let raw: Vec<&str> = text.split('\n').collect();
+        let keys: Vec<String> = raw.iter().map(|l| normalize_for_match(l)).collect();
+        let words: Vec<usize> = keys
+            .iter()
+            .map(|k| k.split(' ').filter(|w| !w.is_empty()).count())
+            .collect();
+        rs.match_lines(&keys, &raw, &words, 15)
+    }
+
+    #[test]
+    fn every_builtin_pack_parses_and_names_itself() {
+        for (name, text) in BUILTIN_PACKS {
+            let p = Pack::parse(text, name).expect("parses");
+            assert_eq!(&p.name, name);
+            assert!(!p.kind.is_empty());
+        }
+    }
+
+    #[test]
+    fn a_phrase_broken_across_lines_marks_the_whole_block() {
+        let hits = run(
+            &builtin(),
+            "Error! We're sorry, but the page you were\nlooking for doesn't exist.\nA story line.",
+        );
+        assert!(hits[0].is_some() && hits[1].is_some());
+        assert!(hits[2].is_none());
+    }
+
+    #[test]
+    fn phrases_match_whole_words_only() {
+        let rs = RuleSet::compile(&[Pack {
+            name: "t".into(),
+            kind: "t".into(),
+            phrases: vec!["ad".into()],
+            ..Pack::default()
+        }])
+        .expect("compiles");
+        let hits = run(&rs, "Fresh bread daily\nAD\nan ad here");
+        assert_eq!(hits[0], None);
+        assert!(hits[1].is_some() && hits[2].is_some());
+    }
+
+    #[test]
+    fn short_phrases_leave_long_lines_alone() {
+        let hits = run(
+            &builtin(),
+            "Follow us\nThe minister said he would follow the advice of the committee on the matter of the budget and report back to parliament next week.",
+        );
+        assert!(hits[0].is_some());
+        assert!(hits[1].is_none());
+    }
+
+    #[test]
+    fn copyright_regex_and_footer_headers() {
+        let hits = run(&builtin(), "© Daily Post 2021\nLegal Disclaimer:");
+        assert_eq!(hits[0].as_ref().map(|h| h.how), Some(MatchHow::Regex));
+        assert_eq!(
+            hits[1].as_ref().map(|h| h.how),
+            Some(MatchHow::FooterHeader)
+        );
+    }
+
+    #[test]
+    fn bad_regex_names_pack_and_pattern() {
+        let err = RuleSet::compile(&[Pack {
+            name: "mine".into(),
+            kind: "x".into(),
+            regexes: vec!["(".into()],
+            ..Pack::default()
+        }])
+        .expect_err("must fail");
+        assert!(err.to_string().contains("mine") && err.to_string().contains("`(`"));
+    }
+}

@@ -1,0 +1,320 @@
+//! The per-document decision: which lines go, and why.
+//!
+//! Order of evidence for each line: a rule pack, then a learned per-site
+//! pattern, then page structure and the classifier.
+//!
+//! 1. Lines named by a rule or the learned layer are boilerplate.
+//! 2. The classifier labels the rest (`classify`), with named boilerplate as `Bad`, and
+//!    resolves short lines from their neighbours.
+//! 3. A footer header ("Legal Disclaimer:", "Related Articles") after the first
+//!    good line, with no more good prose below it than above, removes itself
+//!    and every line under it.
+//! 4. The story core runs from the first to the last good line above the
+//!    footer. In the core only named boilerplate and lines the classifier
+//!    rejects in context go. Above the core only the headline (the title-like
+//!    line right before the first paragraph, plus any short prose lead lines
+//!    between them) stays. Below it only prose lines that continue the last
+//!    paragraph without a break stay.
+
+use crate::classify::{self, Class, Features};
+use crate::config::Settings;
+use crate::learned::{Learned, learned_key};
+use crate::rules::{MatchHow, RuleHit};
+use textmill_plugin_sdk::serde_json::{Map, Value, json};
+use textmill_text::lines::{Line, lines};
+use textmill_text::normalize::normalize_for_match;
+
+/// Why a line was removed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Why {
+    /// A rule pack named it.
+    Rule(RuleHit),
+    /// A learned per-site pattern, seen in `docs` documents of the site.
+    Learned {
+        /// Documents of the site containing the line.
+        docs: u32,
+    },
+    /// It sits under a footer header at line `header` (which a rule named).
+    Footer {
+        /// Index of the header line.
+        header: usize,
+        /// Pack index of the header's rule.
+        pack: usize,
+    },
+    /// The classifier and structure rejected it.
+    Classifier {
+        /// Zone: `top`, `core` or `bottom`.
+        zone: &'static str,
+        /// Classifier score of the line.
+        score: f32,
+        /// Class after the context pass.
+        class: Class,
+    },
+}
+
+/// The decision for one document.
+#[derive(Debug, Clone)]
+pub struct Decision<'a> {
+    /// All lines of the input.
+    pub lines: Vec<Line<'a>>,
+    /// Per line: `None` kept, `Some(why)` removed.
+    pub removed: Vec<Option<Why>>,
+    /// Index of the line kept as headline, if one was found.
+    pub headline: Option<usize>,
+}
+
+impl Decision<'_> {
+    /// The kept lines, in order (blank lines included; `join_lines` collapses them).
+    pub fn kept(&self) -> impl Iterator<Item = &str> {
+        self.lines
+            .iter()
+            .zip(&self.removed)
+            .filter(|(_, r)| r.is_none())
+            .map(|(l, _)| l.text)
+    }
+
+    /// Number of removed lines.
+    pub fn removed_count(&self) -> usize {
+        self.removed.iter().filter(|r| r.is_some()).count()
+    }
+}
+
+/// Decide which lines of `text` to remove. `site` is the site hash used for
+/// learned patterns.
+pub fn decide<'a>(
+    settings: &Settings,
+    learned: &Learned,
+    site: u64,
+    text: &'a str,
+) -> Decision<'a> {
+    let ls = lines(text);
+    let n = ls.len();
+    let keys: Vec<String> = ls.iter().map(|l| normalize_for_match(l.text)).collect();
+    let raw: Vec<&str> = ls.iter().map(|l| l.text).collect();
+    let feats: Vec<Features> = ls
+        .iter()
+        .zip(&keys)
+        .map(|(l, k)| classify::features(l.text, k))
+        .collect();
+    let words: Vec<usize> = feats.iter().map(|f| f.words).collect();
+    let hits: Vec<Option<RuleHit>> = match &settings.rules {
+        Some(rs) => rs.match_lines(&keys, &raw, &words, settings.short_line_words),
+        None => vec![None; n],
+    };
+    let mut buf = Vec::new();
+    let learned_docs: Vec<Option<u32>> = keys
+        .iter()
+        .map(|k| {
+            if k.is_empty() || learned.is_empty() {
+                None
+            } else {
+                learned.lookup(site, learned_key(k, &mut buf))
+            }
+        })
+        .collect();
+    let named = |i: usize| hits[i].is_some() || learned_docs[i].is_some();
+
+    let scores: Vec<f32> = feats.iter().map(classify::score).collect();
+    let mut classes: Vec<Class> = (0..n)
+        .map(|i| {
+            if feats[i].words == 0 {
+                Class::Blank
+            } else if named(i) {
+                Class::Bad
+            } else {
+                classify::classify(&feats[i], scores[i])
+            }
+        })
+        .collect();
+    classify::resolve_context(&mut classes);
+
+    let mut removed: Vec<Option<Why>> = vec![None; n];
+    for i in 0..n {
+        if let Some(h) = &hits[i] {
+            removed[i] = Some(Why::Rule(h.clone()));
+        } else if let Some(d) = learned_docs[i] {
+            removed[i] = Some(Why::Learned { docs: d });
+        }
+    }
+    let mut headline = None;
+    if settings.structure {
+        let first_good = classes.iter().position(|&c| c == Class::Good);
+        // Footer cut: a footer header below the first paragraph, with no more
+        // prose under it than above it (so a "Related" box in a sidebar above
+        // the article does not take the article with it).
+        let good_chars = |r: std::ops::Range<usize>| -> usize {
+            r.filter(|&i| classes[i] == Class::Good)
+                .map(|i| raw[i].len())
+                .sum()
+        };
+        let mut cut = n;
+        if let Some(fg) = first_good {
+            for i in fg + 1..n {
+                if let Some(h) = &hits[i] {
+                    if h.how == MatchHow::FooterHeader && good_chars(i + 1..n) <= good_chars(0..i) {
+                        cut = i;
+                        for (j, r) in removed.iter_mut().enumerate().skip(i + 1) {
+                            if r.is_none() && !ls[j].is_blank() {
+                                *r = Some(Why::Footer {
+                                    header: i,
+                                    pack: h.pack,
+                                });
+                            }
+                        }
+                        break;
+                    }
+                }
+            }
+        }
+        let core_start = classes[..cut].iter().position(|&c| c == Class::Good);
+        let core_end = classes[..cut].iter().rposition(|&c| c == Class::Good);
+        let zone_of = |i: usize| match (core_start, core_end) {
+            (Some(s), Some(_)) if i < s => "top",
+            (Some(_), Some(e)) if i > e => "bottom",
+            (Some(_), Some(_)) => "core",
+            _ => "top",
+        };
+        // Lines kept outside the core.
+        let mut keep_outside = vec![false; n];
+        if let (Some(s), Some(e)) = (core_start, core_end) {
+            // Walk up from the first paragraph: short prose lead lines, then the headline.
+            let mut i = s;
+            while i > 0 {
+                i -= 1;
+                if ls[i].is_blank() {
+                    continue;
+                }
+                if named(i) {
+                    break;
+                }
+                let f = &feats[i];
+                if f.terminal && f.words >= 4 && scores[i] >= classify::BAD_SCORE && f.words < 40 {
+                    keep_outside[i] = true;
+                    continue;
+                }
+                if is_title_like(f, raw[i]) {
+                    keep_outside[i] = true;
+                    headline = Some(i);
+                }
+                break;
+            }
+            // Walk down from the last paragraph: prose lines that continue it without a break.
+            for j in e + 1..cut {
+                if ls[j].is_blank() || named(j) {
+                    break;
+                }
+                let f = &feats[j];
+                if f.terminal && scores[j] >= classify::BAD_SCORE && f.words >= 3 {
+                    keep_outside[j] = true;
+                } else {
+                    break;
+                }
+            }
+        }
+        if settings.classifier || core_start.is_some() {
+            for i in 0..cut.min(n) {
+                if removed[i].is_some() || ls[i].is_blank() || keep_outside[i] {
+                    continue;
+                }
+                let zone = zone_of(i);
+                let drop = match zone {
+                    "core" => settings.classifier && classes[i] == Class::Bad,
+                    // Outside the core everything but the headline and lead/tail prose goes.
+                    _ => true,
+                };
+                if drop {
+                    removed[i] = Some(Why::Classifier {
+                        zone,
+                        score: scores[i],
+                        class: classes[i],
+                    });
+                }
+            }
+        }
+    } else if settings.classifier {
+        for i in 0..n {
+            if removed[i].is_none() && classes[i] == Class::Bad {
+                removed[i] = Some(Why::Classifier {
+                    zone: "any",
+                    score: scores[i],
+                    class: classes[i],
+                });
+            }
+        }
+    }
+    Decision {
+        lines: ls,
+        removed,
+        headline,
+    }
+}
+
+/// A headline: short, not a sentence run, not a symbol-laden menu line.
+fn is_title_like(f: &Features, raw: &str) -> bool {
+    f.words >= 2 && f.words <= 30 && raw.trim().len() <= 250 && f.symbol_share < 0.1
+}
+
+/// Stats kind of a removal: the pack's kind, `learned` or `classifier`.
+pub fn kind_of<'s>(why: &Why, settings: &'s Settings) -> &'s str {
+    let pack_kind = |p: usize| {
+        settings
+            .rules
+            .as_ref()
+            .and_then(|r| r.packs.get(p))
+            .map(|p| p.kind.as_str())
+            .unwrap_or("rule")
+    };
+    match why {
+        Why::Rule(h) => pack_kind(h.pack),
+        Why::Footer { pack, .. } => pack_kind(*pack),
+        Why::Learned { .. } => "learned",
+        Why::Classifier { .. } => "classifier",
+    }
+}
+
+/// The explain record (see the crate docs for its shape).
+pub fn explain(d: &Decision<'_>, settings: &Settings, site: &str) -> Value {
+    let mut removed = Vec::new();
+    for (l, why) in d.lines.iter().zip(&d.removed) {
+        let Some(why) = why else { continue };
+        let mut m = Map::new();
+        m.insert("line".into(), json!(l.index));
+        m.insert("text".into(), json!(l.text));
+        m.insert("kind".into(), json!(kind_of(why, settings)));
+        let pack = |p: usize| settings.rules.as_ref().and_then(|r| r.packs.get(p));
+        match why {
+            Why::Rule(h) => {
+                m.insert("by".into(), json!("rule"));
+                if let Some(p) = pack(h.pack) {
+                    m.insert("pack".into(), json!(p.name));
+                    m.insert("pack_version".into(), json!(p.version));
+                }
+                m.insert("match".into(), json!(h.how.as_str()));
+                m.insert("pattern".into(), json!(h.pattern));
+            }
+            Why::Footer { header, pack: p } => {
+                m.insert("by".into(), json!("footer"));
+                m.insert("header_line".into(), json!(header));
+                if let Some(p) = pack(*p) {
+                    m.insert("pack".into(), json!(p.name));
+                }
+            }
+            Why::Learned { docs } => {
+                m.insert("by".into(), json!("learned"));
+                m.insert("site".into(), json!(site));
+                m.insert("site_docs".into(), json!(docs));
+            }
+            Why::Classifier { zone, score, class } => {
+                m.insert("by".into(), json!("classifier"));
+                m.insert("zone".into(), json!(zone));
+                m.insert("score".into(), json!((score * 1000.0).round() / 1000.0));
+                m.insert("class".into(), json!(class.as_str()));
+            }
+        }
+        removed.push(Value::Object(m));
+    }
+    json!({
+        "headline_line": d.headline,
+        "removed": removed,
+    })
+}

@@ -19,7 +19,8 @@ pub struct Origin {
 /// JSONL record goes out with its fields untouched except what stages change.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Document {
-    /// Position in the run's input (0-based); the order of the output.
+    /// Grows with input order (file index and byte offset, see [`crate::read::ordinal`]);
+    /// the same in sharded and whole runs. Not contiguous.
     pub ordinal: u64,
     /// Document id.
     pub id: String,

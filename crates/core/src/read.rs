@@ -76,6 +76,21 @@ pub struct InputFile {
     pub kind: FileKind,
     /// Size in bytes (0 when unknown).
     pub size: u64,
+    /// Position in the full sorted input (before sharding); the high bits of ordinals.
+    pub index: u32,
+    /// Byte range whose lines this plan reads (a line belongs to the range
+    /// holding its first byte); `None` for the whole file.
+    pub range: Option<std::ops::Range<u64>>,
+}
+
+/// Bits of an ordinal that hold the byte offset inside a file (1 TiB per file).
+pub const ORDINAL_OFFSET_BITS: u32 = 40;
+
+/// The ordinal of the document starting at `offset` in input file `index`:
+/// it grows with input order and is the same whether the input is read whole
+/// or in shards, so corpus stages decide the same way in both.
+pub fn ordinal(index: u32, offset: u64) -> u64 {
+    ((index as u64) << ORDINAL_OFFSET_BITS) | (offset & ((1u64 << ORDINAL_OFFSET_BITS) - 1))
 }
 
 /// Everything that will be read, in order, plus problems found while listing.
@@ -93,6 +108,54 @@ impl InputPlan {
     /// Total bytes of the listed files (for progress).
     pub fn total_bytes(&self) -> u64 {
         self.files.iter().map(|f| f.size).sum()
+    }
+
+    /// Keep only shard `index` of `count`: the input, files in sorted order
+    /// taken as one run of bytes, is cut into `count` equal byte ranges.
+    /// Uncompressed JSONL files are split on line boundaries; other files go
+    /// whole to the shard holding their first byte. Listing problems go to shard 0.
+    pub fn shard(self, index: usize, count: usize) -> InputPlan {
+        let total: u64 = self.total_bytes();
+        let count = count.max(1) as u64;
+        let index = index as u64;
+        // First byte position of shard i: ceil(i * total / count).
+        let lo = |i: u64| -> u64 { ((i as u128 * total as u128).div_ceil(count as u128)) as u64 };
+        let shard_of = |pos: u64| -> u64 {
+            if total == 0 {
+                0
+            } else {
+                ((pos as u128 * count as u128 / total as u128) as u64).min(count - 1)
+            }
+        };
+        let (start, end) = (lo(index), lo(index + 1));
+        let mut files = Vec::new();
+        let mut at = 0u64;
+        for f in self.files {
+            let (a, b) = (at, at + f.size);
+            at = b;
+            if f.kind == FileKind::Jsonl && f.size > 0 {
+                let (s, e) = (a.max(start), b.min(end));
+                if s < e {
+                    let range = (s - a)..(e - a);
+                    let whole = range.start == 0 && range.end == f.size;
+                    files.push(InputFile {
+                        range: if whole { None } else { Some(range) },
+                        ..f
+                    });
+                }
+            } else if shard_of(a) == index {
+                files.push(f);
+            }
+        }
+        InputPlan {
+            files,
+            stdin: self.stdin.filter(|_| index == 0),
+            unreadable: if index == 0 {
+                self.unreadable
+            } else {
+                Vec::new()
+            },
+        }
     }
 
     /// List the input: a file, a folder (recursively, sorted, symlinks not
@@ -131,6 +194,8 @@ impl InputPlan {
                 name: name.into(),
                 kind,
                 size: meta.len(),
+                index: 0,
+                range: None,
             });
             return Ok(plan);
         }
@@ -170,6 +235,8 @@ impl InputPlan {
                 name: name.into(),
                 kind,
                 size,
+                index: plan.files.len() as u32,
+                range: None,
             });
         }
         Ok(plan)
@@ -225,16 +292,25 @@ pub struct Reader {
     stdin: Option<FileKind>,
     current: Option<FileReader>,
     config: InputConfig,
-    next_ordinal: u64,
     bytes_read: u64,
 }
 
+/// Where reading stands inside a JSONL file.
+struct LineCursor {
+    lines: Box<dyn BufRead + Send>,
+    name: Arc<str>,
+    /// The file's index in the full input.
+    index: u32,
+    /// Lines read so far (the next line's number minus one).
+    line: u64,
+    /// Byte offset of the next line.
+    offset: u64,
+    /// Stop at the first line starting at or after this offset.
+    end: Option<u64>,
+}
+
 enum FileReader {
-    Lines {
-        lines: Box<dyn BufRead + Send>,
-        name: Arc<str>,
-        line: u64,
-    },
+    Lines(LineCursor),
     Done,
 }
 
@@ -287,7 +363,6 @@ impl Reader {
             stdin: plan.stdin,
             current: None,
             config: config.clone(),
-            next_ordinal: 0,
             bytes_read: 0,
         }
     }
@@ -318,7 +393,8 @@ impl Reader {
         }
     }
 
-    fn text_file(&mut self, path: &Path, name: Arc<str>) -> Item {
+    fn text_file(&mut self, file: &InputFile) -> Item {
+        let (path, name) = (file.path.as_path(), file.name.clone());
         let origin = Origin {
             file: name.clone(),
             line: 0,
@@ -341,10 +417,21 @@ impl Reader {
             Err(e) => return reject(origin, id, "unreadable", e.to_string(), None),
         };
         self.bytes_read += bytes.len() as u64;
-        self.text_document(strip_bom(&bytes).to_vec(), name, origin)
+        self.text_document(
+            strip_bom(&bytes).to_vec(),
+            name,
+            origin,
+            ordinal(file.index, 0),
+        )
     }
 
-    fn text_document(&mut self, bytes: Vec<u8>, name: Arc<str>, origin: Origin) -> Item {
+    fn text_document(
+        &mut self,
+        bytes: Vec<u8>,
+        name: Arc<str>,
+        origin: Origin,
+        ordinal: u64,
+    ) -> Item {
         let id = Some(name.to_string());
         let (text, lossy) = match self.decode(bytes, &origin, &id) {
             Ok(t) => t,
@@ -353,19 +440,20 @@ impl Reader {
         if text.trim().is_empty() {
             return reject(origin, id, "empty", "the document has no text".into(), None);
         }
-        let mut doc = Document::from_text(self.take_ordinal(), name.to_string(), text, origin);
+        let mut doc = Document::from_text(ordinal, name.to_string(), text, origin);
         if lossy {
             doc.merge_metadata(lossy_flag());
         }
         Item::Doc(doc)
     }
 
-    fn take_ordinal(&mut self) -> u64 {
-        self.next_ordinal += 1;
-        self.next_ordinal - 1
-    }
-
-    fn jsonl_line(&mut self, bytes: Vec<u8>, name: &Arc<str>, line: u64) -> Option<Item> {
+    fn jsonl_line(
+        &mut self,
+        bytes: Vec<u8>,
+        name: &Arc<str>,
+        line: u64,
+        ordinal: u64,
+    ) -> Option<Item> {
         let origin = Origin {
             file: name.clone(),
             line,
@@ -473,7 +561,6 @@ impl Reader {
         if let Some(slot) = record.get_mut("text") {
             *slot = Value::Null;
         }
-        let ordinal = self.take_ordinal();
         Some(Item::Doc(Document {
             ordinal,
             id,
@@ -481,21 +568,6 @@ impl Reader {
             record,
             origin,
         }))
-    }
-
-    fn open(&self, file: &InputFile) -> std::io::Result<Box<dyn BufRead + Send>> {
-        let f = std::fs::File::open(&file.path)?;
-        Ok(match file.kind {
-            FileKind::JsonlGz => Box::new(BufReader::with_capacity(
-                1 << 16,
-                flate2::read::MultiGzDecoder::new(f),
-            )),
-            FileKind::JsonlZst => Box::new(BufReader::with_capacity(
-                1 << 16,
-                zstd::stream::read::Decoder::new(f)?,
-            )),
-            _ => Box::new(BufReader::with_capacity(1 << 16, f)),
-        })
     }
 }
 
@@ -526,54 +598,50 @@ impl Iterator for Reader {
         }
         loop {
             match self.current.take() {
-                Some(FileReader::Lines {
-                    mut lines,
-                    name,
-                    mut line,
-                }) => {
+                Some(FileReader::Lines(mut cur)) => {
+                    if cur.end.is_some_and(|end| cur.offset >= end) {
+                        continue;
+                    }
                     let mut buf = Vec::new();
                     let max = self.config.max_document_bytes;
-                    match read_line_bounded(lines.as_mut(), &mut buf, max) {
+                    match read_line_bounded(cur.lines.as_mut(), &mut buf, max) {
                         Ok(None) => continue,
                         Ok(Some(len)) => {
-                            line += 1;
+                            cur.line += 1;
+                            let (name, line, start) = (cur.name.clone(), cur.line, cur.offset);
+                            let ordinal = ordinal(cur.index, start);
+                            cur.offset += len as u64;
                             self.bytes_read += len as u64;
-                            let origin = Origin {
-                                file: name.clone(),
-                                line,
-                            };
-                            self.current = Some(FileReader::Lines {
-                                lines,
-                                name: name.clone(),
-                                line,
-                            });
+                            self.current = Some(FileReader::Lines(cur));
                             if buf.len() > max {
+                                let message = format!(
+                                    "{name}:{line}: {len} bytes is over max_document_bytes = {max}"
+                                );
                                 return Some(reject(
-                                    origin,
+                                    Origin { file: name, line },
                                     None,
                                     "too_large",
-                                    format!(
-                                        "{name}:{line}: {len} bytes is over max_document_bytes = {max}"
-                                    ),
+                                    message,
                                     None,
                                 ));
                             }
-                            if let Some(item) = self.jsonl_line(buf, &name, line) {
+                            if let Some(item) = self.jsonl_line(buf, &name, line, ordinal) {
                                 return Some(item);
                             }
                         }
                         Err(e) => {
                             // A truncated or corrupt stream: report it and move on to the next file.
                             self.current = Some(FileReader::Done);
-                            let origin = Origin {
-                                file: name.clone(),
-                                line: line + 1,
-                            };
+                            let (name, line) = (cur.name.clone(), cur.line);
+                            let message = format!("{name}: after line {line}: {e}");
                             return Some(reject(
-                                origin,
+                                Origin {
+                                    file: name,
+                                    line: line + 1,
+                                },
                                 None,
                                 "read_error",
-                                format!("{name}: after line {line}: {e}"),
+                                message,
                                 None,
                             ));
                         }
@@ -582,70 +650,109 @@ impl Iterator for Reader {
                 Some(FileReader::Done) | None => {
                     if let Some(kind) = self.stdin.take() {
                         let name: Arc<str> = "-".into();
+                        let origin = Origin {
+                            file: name.clone(),
+                            line: 0,
+                        };
                         if kind == FileKind::Text {
                             let mut bytes = Vec::new();
                             let limit = self.config.max_document_bytes as u64 + 1;
+                            self.current = Some(FileReader::Done);
                             if let Err(e) =
                                 std::io::stdin().lock().take(limit).read_to_end(&mut bytes)
                             {
                                 return Some(reject(
-                                    Origin {
-                                        file: name,
-                                        line: 0,
-                                    },
+                                    origin,
                                     None,
                                     "unreadable",
                                     e.to_string(),
                                     None,
                                 ));
                             }
-                            self.current = Some(FileReader::Done);
-                            return Some(self.text_document(
-                                bytes,
-                                name.clone(),
-                                Origin {
-                                    file: name,
-                                    line: 0,
-                                },
-                            ));
+                            return Some(self.text_document(bytes, name, origin, 0));
                         }
-                        self.current = Some(FileReader::Lines {
-                            lines: Box::new(BufReader::new(std::io::stdin())),
+                        let lines = Box::new(BufReader::new(std::io::stdin()));
+                        self.current = Some(FileReader::Lines(LineCursor {
+                            lines,
                             name,
+                            index: 0,
                             line: 0,
-                        });
+                            offset: 0,
+                            end: None,
+                        }));
                         continue;
                     }
                     let file = self.plan.next()?;
+                    self.current = Some(FileReader::Done);
                     if file.kind == FileKind::Text {
-                        self.current = Some(FileReader::Done);
-                        return Some(self.text_file(&file.path.clone(), file.name.clone()));
+                        return Some(self.text_file(&file));
                     }
-                    match self.open(&file) {
-                        Ok(lines) => {
-                            self.current = Some(FileReader::Lines {
-                                lines,
-                                name: file.name.clone(),
-                                line: 0,
-                            })
-                        }
+                    match open_lines(&file) {
+                        Ok(cur) => self.current = Some(FileReader::Lines(cur)),
                         Err(e) => {
-                            self.current = Some(FileReader::Done);
-                            return Some(reject(
-                                Origin {
-                                    file: file.name.clone(),
-                                    line: 0,
-                                },
-                                None,
-                                "unreadable",
-                                e.to_string(),
-                                None,
-                            ));
+                            let origin = Origin {
+                                file: file.name.clone(),
+                                line: 0,
+                            };
+                            return Some(reject(origin, None, "unreadable", e.to_string(), None));
                         }
                     }
                 }
             }
         }
+    }
+}
+
+/// Open a JSONL file at the first line of its range, knowing that line's number.
+fn open_lines(file: &InputFile) -> std::io::Result<LineCursor> {
+    let f = std::fs::File::open(&file.path)?;
+    let mut cur = LineCursor {
+        lines: match file.kind {
+            FileKind::JsonlGz => Box::new(BufReader::with_capacity(
+                1 << 16,
+                flate2::read::MultiGzDecoder::new(f),
+            )),
+            FileKind::JsonlZst => Box::new(BufReader::with_capacity(
+                1 << 16,
+                zstd::stream::read::Decoder::new(f)?,
+            )),
+            _ => Box::new(BufReader::with_capacity(1 << 16, f)),
+        },
+        name: file.name.clone(),
+        index: file.index,
+        line: 0,
+        offset: 0,
+        end: None,
+    };
+    let Some(range) = file.range.clone() else {
+        return Ok(cur);
+    };
+    cur.end = Some(range.end);
+    if range.start > 0 {
+        // The line holding byte start-1 belongs to the previous range: skip to its end.
+        let mut f = std::fs::File::open(&file.path)?;
+        std::io::Seek::seek(&mut f, std::io::SeekFrom::Start(range.start - 1))?;
+        let mut r = BufReader::with_capacity(1 << 16, f);
+        let mut skipped = Vec::new();
+        let n = r.read_until(b'\n', &mut skipped)? as u64;
+        cur.offset = range.start - 1 + n;
+        cur.line = count_newlines(&file.path, cur.offset)?;
+        cur.lines = Box::new(r);
+    }
+    Ok(cur)
+}
+
+/// Newlines in the first `len` bytes of a file (the line number where a range starts).
+fn count_newlines(path: &Path, len: u64) -> std::io::Result<u64> {
+    let mut r = std::fs::File::open(path)?.take(len);
+    let mut buf = vec![0u8; 1 << 16];
+    let mut n = 0u64;
+    loop {
+        let got = r.read(&mut buf)?;
+        if got == 0 {
+            return Ok(n);
+        }
+        n += buf[..got].iter().filter(|&&b| b == b'\n').count() as u64;
     }
 }
 
@@ -773,5 +880,43 @@ mod tests {
     fn a_missing_input_is_an_error_naming_it() {
         let err = InputPlan::list(Path::new("/no/such/input"), &config()).unwrap_err();
         assert_eq!(err.to_string(), "input /no/such/input: does not exist");
+    }
+
+    #[test]
+    fn shards_partition_the_input_on_line_boundaries_with_the_same_ordinals_and_lines() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut body = String::new();
+        for i in 0..200 {
+            body.push_str(&format!(
+                "{{\"id\":\"j{i}\",\"text\":\"{}\"}}\n",
+                "w ".repeat(i % 17 + 1)
+            ));
+        }
+        std::fs::write(dir.path().join("a.jsonl"), &body).unwrap();
+        std::fs::write(dir.path().join("b.txt"), "a text file").unwrap();
+        let third: String = body.lines().take(60).map(|l| format!("{l}\n")).collect();
+        std::fs::write(dir.path().join("c.jsonl"), third).unwrap();
+        let whole: Vec<(u64, String, u64)> =
+            docs_of(InputPlan::list(dir.path(), &config()).unwrap());
+        for n in [1, 2, 3, 7, 500] {
+            let mut parts = Vec::new();
+            for i in 0..n {
+                parts.extend(docs_of(
+                    InputPlan::list(dir.path(), &config()).unwrap().shard(i, n),
+                ));
+            }
+            assert_eq!(parts, whole, "{n} shards");
+        }
+        // Ordinals grow with input order.
+        assert!(whole.windows(2).all(|w| w[0].0 < w[1].0));
+    }
+
+    fn docs_of(plan: InputPlan) -> Vec<(u64, String, u64)> {
+        Reader::new(plan, &config())
+            .map(|i| match i {
+                Item::Doc(d) => (d.ordinal, d.id, d.origin.line),
+                Item::Reject(r) => panic!("unexpected reject {r:?}"),
+            })
+            .collect()
     }
 }

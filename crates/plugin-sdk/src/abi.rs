@@ -103,7 +103,7 @@ pub const ACTION_ERROR: u32 = 3;
 #[repr(C)]
 #[derive(Clone, Copy, Debug)]
 pub struct TmDoc {
-    /// Position of the document in the input (0-based, over the whole run).
+    /// Grows with input order; the same in sharded and whole runs; not contiguous.
     pub ordinal: u64,
     /// Document id.
     pub id: TmStr,

@@ -61,8 +61,9 @@ pub use serde_json;
 /// One document as a stage sees it. Borrowed from the host for the length of a call.
 #[derive(Debug, Clone, Copy)]
 pub struct Doc<'a> {
-    /// Position of the document in the run's input (0-based); stable across
-    /// thread counts, so it is the tie-breaker for deterministic decisions.
+    /// Grows strictly with the document's position in the run's input and is
+    /// the same at any thread count and in sharded runs, so it is the
+    /// tie-breaker for deterministic decisions. Not contiguous: do not use it as an index.
     pub ordinal: u64,
     /// Document id.
     pub id: &'a str,

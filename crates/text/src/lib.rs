@@ -2,6 +2,7 @@
 //!
 //! - [`lines`]: splitting text into lines and paragraphs that keep their byte spans.
 //! - [`normalize`]: the comparison key of a line or document (NFKC, case, whitespace, punctuation).
+//! - [`sentences`]: news sentence splitting (abbreviations, decimals, quotes, datelines) with spans.
 //! - [`words`]: word tokens for shingling and scoring.
 //! - [`hash`]: stable 64/128-bit hashes (xxh3; the same on every machine and run).
 //!
@@ -16,4 +17,5 @@
 pub mod hash;
 pub mod lines;
 pub mod normalize;
+pub mod sentences;
 pub mod words;

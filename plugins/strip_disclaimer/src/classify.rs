@@ -24,7 +24,9 @@
 //! below. [`resolve_context`] then decides `Short` and `NearGood` lines from
 //! their neighbours, as jusText's context-sensitive pass does.
 
+use crate::learned::IdHasher;
 use std::collections::HashSet;
+use std::hash::BuildHasherDefault;
 use std::sync::OnceLock;
 use textmill_text::hash::hash64;
 
@@ -78,8 +80,8 @@ pub struct Features {
     pub symbol_share: f32,
 }
 
-fn stopwords() -> &'static HashSet<u64> {
-    static SET: OnceLock<HashSet<u64>> = OnceLock::new();
+fn stopwords() -> &'static HashSet<u64, BuildHasherDefault<IdHasher>> {
+    static SET: OnceLock<HashSet<u64, BuildHasherDefault<IdHasher>>> = OnceLock::new();
     SET.get_or_init(|| {
         include_str!("../rules/stopwords-en.txt")
             .lines()

@@ -15,9 +15,33 @@
 //! `min_stories` distinct signatures.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use textmill_text::hash::hash64;
 
 const MAGIC: &[u8; 4] = b"SDL1";
+
+/// Hasher for keys that are already xxh3 hashes: passing them through
+/// SipHash again only costs time.
+#[derive(Default, Clone, Copy)]
+pub struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        // Only `write_u64` is used; fold anything else in for safety.
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+/// A map keyed by hashes.
+pub type HashMapU64<V> = HashMap<u64, V, BuildHasherDefault<IdHasher>>;
 /// Top bit of a stored key hash: the line is long enough to sign a story.
 const LONG_BIT: u64 = 1 << 63;
 /// Lines with at least this many words can sign a story.
@@ -131,7 +155,7 @@ fn read_u32(b: &[u8], at: &mut usize) -> Result<u32, String> {
 /// The learned patterns: (site, line key) pairs with the number of documents they occur in.
 #[derive(Debug, Default, Clone)]
 pub struct Learned {
-    patterns: HashMap<u64, u32>,
+    patterns: HashMapU64<u32>,
 }
 
 impl Learned {
@@ -154,8 +178,8 @@ impl Learned {
             }
             docs.push((site, keys));
         }
-        let mut site_docs: HashMap<u64, u32> = HashMap::new();
-        let mut freq: HashMap<u64, u32> = HashMap::new();
+        let mut site_docs: HashMapU64<u32> = HashMapU64::default();
+        let mut freq: HashMapU64<u32> = HashMapU64::default();
         for (site, keys) in &docs {
             *site_docs.entry(*site).or_insert(0) += 1;
             for &k in keys {
@@ -166,7 +190,7 @@ impl Learned {
             let n = site_docs.get(&site).copied().unwrap_or(0) as f64;
             p.min_docs.max((p.min_share * n).ceil() as u32)
         };
-        let mut stories: HashMap<u64, Vec<u64>> = HashMap::new();
+        let mut stories: HashMapU64<Vec<u64>> = HashMapU64::default();
         for (di, (site, keys)) in docs.iter().enumerate() {
             let t = threshold(*site);
             let sig = keys

@@ -51,6 +51,7 @@
 pub mod classify;
 pub mod config;
 pub mod learned;
+pub mod prepare;
 pub mod rules;
 pub mod stage;
 
@@ -61,7 +62,6 @@ use textmill_plugin_sdk::{
     ConfigError, CorpusStage, Doc, Outcome, Param, Plugin, Stats, export_plugin, parse_config,
 };
 use textmill_text::lines::join_lines;
-use textmill_text::normalize::normalize_for_match;
 
 /// The stage: compiled settings plus what the learned layer found.
 #[derive(Debug)]
@@ -133,13 +133,15 @@ impl CorpusStage for StripDisclaimer {
         let mut keys = Vec::new();
         for doc in docs {
             keys.clear();
-            for l in textmill_text::lines::lines(doc.text) {
-                let k = normalize_for_match(l.text);
-                if k.is_empty() {
+            let ls = textmill_text::lines::lines(doc.text);
+            let k = prepare::Keys::new(&ls, doc.text.len());
+            for i in 0..ls.len() {
+                let key = k.key(i);
+                if key.is_empty() {
                     continue;
                 }
-                let words = k.split(' ').count();
-                keys.push((learned::learned_key(&k, &mut buf), words));
+                let words = key.bytes().filter(|&b| b == b' ').count() + 1;
+                keys.push((learned::learned_key(key, &mut buf), words));
             }
             learned::push_doc(&mut state, learned::site_hash(&self.site_of(doc)), &keys);
         }

@@ -21,7 +21,8 @@
 //! normalised text (lines joined by a space), so a phrase that a scraper broke
 //! across lines ("the page you were / looking for") is matched as one block.
 
-use aho_corasick::{AhoCorasick, MatchKind};
+use crate::prepare::Keys;
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use regex::RegexSet;
 use std::collections::HashMap;
 use textmill_text::hash::hash64;
@@ -177,6 +178,8 @@ pub struct RuleSet {
     phrases: Option<AhoCorasick>,
     /// Per automaton pattern: (pack, short-only, normalised pattern).
     phrase_meta: Vec<(usize, bool, String)>,
+    /// Byte length of the longest listed line.
+    longest_line: usize,
     /// Regexes, one set for a single pass per line.
     regexes: Option<RegexSet>,
     /// Per regex: (pack, source).
@@ -239,6 +242,9 @@ impl RuleSet {
             Some(
                 AhoCorasick::builder()
                     .match_kind(MatchKind::Standard)
+                    // A full DFA: a few hundred phrases make it small, and it
+                    // is the fastest automaton for scanning whole documents.
+                    .kind(Some(AhoCorasickKind::DFA))
                     .build(&phrase_pats)
                     .map_err(|e| PackError::Parse {
                         origin: "phrases".into(),
@@ -257,6 +263,7 @@ impl RuleSet {
         };
         Ok(RuleSet {
             packs: infos,
+            longest_line: lines.values().map(|(_, _, k)| k.len()).max().unwrap_or(0),
             lines,
             phrases,
             phrase_meta,
@@ -272,21 +279,23 @@ impl RuleSet {
     /// rule names it).
     pub fn match_lines(
         &self,
-        keys: &[String],
+        keys: &Keys,
         raw: &[&str],
         words: &[usize],
         short_line_words: usize,
     ) -> Vec<Option<RuleHit>> {
-        let n = keys.len();
+        let n = keys.spans.len();
         let mut out: Vec<Option<RuleHit>> = vec![None; n];
-        for (i, k) in keys.iter().enumerate() {
-            if k.is_empty() {
+        for (i, slot) in out.iter_mut().enumerate() {
+            let k = keys.key(i);
+            // Listed lines are short; a long paragraph cannot be one.
+            if k.is_empty() || k.len() > self.longest_line {
                 continue;
             }
             if let Some((pack, footer, pat)) = self.lines.get(&hash64(k.as_bytes())) {
                 // A hash hit is confirmed on the text so a collision cannot remove a line.
                 if pat == k {
-                    out[i] = Some(RuleHit {
+                    *slot = Some(RuleHit {
                         pack: *pack,
                         how: if *footer {
                             MatchHow::FooterHeader
@@ -301,23 +310,23 @@ impl RuleSet {
         if let Some(ac) = &self.phrases {
             // One pass over the document: keys joined by single spaces; blank
             // lines leave a double space, so a phrase never spans a blank line.
-            let mut joined = String::with_capacity(keys.iter().map(|k| k.len() + 1).sum());
-            let mut starts = Vec::with_capacity(n);
-            for k in keys {
-                starts.push(joined.len());
-                joined.push_str(k);
-                joined.push(' ');
-            }
+            let joined = keys.joined.as_str();
             let bytes = joined.as_bytes();
-            for m in ac.find_overlapping_iter(joined.as_str()) {
+            for m in ac.find_overlapping_iter(joined) {
                 let (s, e) = (m.start(), m.end());
                 // Whole words only: "ad" must not fire inside "bread".
                 if (s > 0 && bytes[s - 1] != b' ') || (e < bytes.len() && bytes[e] != b' ') {
                     continue;
                 }
                 let (pack, short, ref pat) = self.phrase_meta[m.pattern().as_usize()];
-                let first = starts.partition_point(|&st| st <= s) - 1;
-                let last = starts.partition_point(|&st| st < e) - 1;
+                let first = keys
+                    .spans
+                    .partition_point(|&(st, _)| st <= s)
+                    .saturating_sub(1);
+                let last = keys
+                    .spans
+                    .partition_point(|&(st, _)| st < e)
+                    .saturating_sub(1);
                 for li in first..=last {
                     if out[li].is_some() {
                         continue;
@@ -341,10 +350,15 @@ impl RuleSet {
             for (i, r) in raw.iter().enumerate() {
                 // Regexes describe short credit and menu lines; bounding the
                 // length bounds their cost on long paragraphs.
-                if out[i].is_some() || keys[i].is_empty() || words[i] > short_line_words {
+                if out[i].is_some() || words[i] == 0 || words[i] > short_line_words {
                     continue;
                 }
-                if let Some(ri) = set.matches(r.trim()).iter().next() {
+                let r = r.trim();
+                // The DFA-backed `is_match` is cheap; `matches` only runs on a hit.
+                if !set.is_match(r) {
+                    continue;
+                }
+                if let Some(ri) = set.matches(r).iter().next() {
                     let (pack, ref src) = self.regex_meta[ri];
                     out[i] = Some(RuleHit {
                         pack,
@@ -371,11 +385,11 @@ mod tests {
     }
 
     fn run(rs: &RuleSet, text: &str) -> Vec<Option<RuleHit>> {
-        let raw: Vec<&str> = text.split('\n').collect();
-        let keys: Vec<String> = raw.iter().map(|l| normalize_for_match(l)).collect();
-        let words: Vec<usize> = keys
-            .iter()
-            .map(|k| k.split(' ').filter(|w| !w.is_empty()).count())
+        let ls = textmill_text::lines::lines(text);
+        let raw: Vec<&str> = ls.iter().map(|l| l.text).collect();
+        let keys = Keys::new(&ls, text.len());
+        let words: Vec<usize> = (0..ls.len())
+            .map(|i| keys.key(i).split(' ').filter(|w| !w.is_empty()).count())
             .collect();
         rs.match_lines(&keys, &raw, &words, 15)
     }

@@ -19,10 +19,10 @@
 use crate::classify::{self, Class, Features};
 use crate::config::Settings;
 use crate::learned::{Learned, learned_key};
+use crate::prepare::Keys;
 use crate::rules::{MatchHow, RuleHit};
 use textmill_plugin_sdk::serde_json::{Map, Value, json};
 use textmill_text::lines::{Line, lines};
-use textmill_text::normalize::normalize_for_match;
 
 /// Why a line was removed.
 #[derive(Debug, Clone, PartialEq)]
@@ -89,12 +89,12 @@ pub fn decide<'a>(
 ) -> Decision<'a> {
     let ls = lines(text);
     let n = ls.len();
-    let keys: Vec<String> = ls.iter().map(|l| normalize_for_match(l.text)).collect();
+    let keys = Keys::new(&ls, text.len());
     let raw: Vec<&str> = ls.iter().map(|l| l.text).collect();
     let feats: Vec<Features> = ls
         .iter()
-        .zip(&keys)
-        .map(|(l, k)| classify::features(l.text, k))
+        .enumerate()
+        .map(|(i, l)| classify::features(l.text, keys.key(i)))
         .collect();
     let words: Vec<usize> = feats.iter().map(|f| f.words).collect();
     let hits: Vec<Option<RuleHit>> = match &settings.rules {
@@ -102,9 +102,9 @@ pub fn decide<'a>(
         None => vec![None; n],
     };
     let mut buf = Vec::new();
-    let learned_docs: Vec<Option<u32>> = keys
-        .iter()
-        .map(|k| {
+    let learned_docs: Vec<Option<u32>> = (0..n)
+        .map(|i| {
+            let k = keys.key(i);
             if k.is_empty() || learned.is_empty() {
                 None
             } else {

@@ -107,10 +107,74 @@ fn role(c: char) -> Role {
     }
 }
 
+/// Byte classes of ASCII: 0 vanish, 1 alphanumeric, 2 break.
+const ASCII_CLASS: [u8; 128] = {
+    let mut t = [0u8; 128];
+    let mut i = 0;
+    while i < 128 {
+        let c = i as u8;
+        t[i] = if c.is_ascii_alphanumeric() {
+            1
+        } else if matches!(
+            c,
+            b' ' | b'\t'
+                | b'\n'
+                | b'\r'
+                | 0x0B
+                | 0x0C
+                | b'-'
+                | b'/'
+                | b'\\'
+                | b'|'
+                | b','
+                | b';'
+                | b':'
+                | b'('
+                | b')'
+                | b'['
+                | b']'
+                | b'{'
+                | b'}'
+                | b'<'
+                | b'>'
+                | b'_'
+        ) {
+            2
+        } else {
+            0
+        };
+        i += 1;
+    }
+    t
+};
+
+/// The ASCII fast path of [`push_key`]: a byte loop, no char decoding.
+fn push_ascii_key(bytes: &[u8], out: &mut String, start: usize) {
+    let mut pending = false;
+    for &b in bytes {
+        match ASCII_CLASS[(b & 0x7F) as usize] {
+            1 => {
+                if pending && out.len() > start {
+                    out.push(' ');
+                }
+                pending = false;
+                out.push(char::from(b.to_ascii_lowercase()));
+            }
+            2 => pending = true,
+            _ => {}
+        }
+    }
+}
+
 /// Append the normalised key of `text` to `out`; identical to `normalize_for_match(text)`.
 pub fn push_key(text: &str, out: &mut String) {
     let start = out.len();
     let mut pending = false;
+    if text.is_ascii() {
+        // Most lines: a byte loop with no char decoding.
+        push_ascii_key(text.as_bytes(), out, start);
+        return;
+    }
     for c in text.chars() {
         match role(c) {
             Role::Alnum => {

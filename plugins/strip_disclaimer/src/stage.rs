@@ -97,10 +97,18 @@ pub fn decide<'a>(
         .map(|(i, l)| classify::features(l.text, keys.key(i)))
         .collect();
     let words: Vec<usize> = feats.iter().map(|f| f.words).collect();
-    let hits: Vec<Option<RuleHit>> = match &settings.rules {
+    let mut hits: Vec<Option<RuleHit>> = match &settings.rules {
         Some(rs) => rs.match_lines(&keys, &raw, &words, settings.short_line_words),
         None => vec![None; n],
     };
+    // A short phrase ("facebook", "newsletter") is weak evidence: it does not
+    // outweigh a line that reads as a sentence ("Ironically, he learnt his
+    // fate on the same Facebook group.").
+    for (h, f) in hits.iter_mut().zip(&feats) {
+        if h.as_ref().is_some_and(|h| h.how == MatchHow::ShortPhrase) && f.terminal && f.words > 6 {
+            *h = None;
+        }
+    }
     let mut buf = Vec::new();
     let learned_docs: Vec<Option<u32>> = (0..n)
         .map(|i| {
@@ -184,7 +192,14 @@ pub fn decide<'a>(
                 if ls[i].is_blank() {
                     continue;
                 }
-                if named(i) {
+                // Only strong evidence stops the walk: a headline may well
+                // mention Facebook or a newsletter.
+                let weak = hits[i]
+                    .as_ref()
+                    .is_some_and(|h| h.how == MatchHow::ShortPhrase);
+                if named(i)
+                    && !(weak && learned_docs[i].is_none() && is_title_like(&feats[i], raw[i]))
+                {
                     break;
                 }
                 let f = &feats[i];
@@ -195,6 +210,7 @@ pub fn decide<'a>(
                 if is_title_like(f, raw[i]) {
                     keep_outside[i] = true;
                     headline = Some(i);
+                    removed[i] = None;
                 }
                 break;
             }

@@ -47,27 +47,36 @@ pub fn read_jsonl(path: &Path) -> Vec<Value> {
         .collect()
 }
 
-/// Build `tests/fixtures/shout-plugin` outside the workspace, against the SDK
-/// only, once per test process; returns the folder holding the library.
+/// Build the plugins of `tests/fixtures/test-plugins` (`shout`, a document
+/// stage, and `firstcopy`, a corpus stage) outside the workspace, against the
+/// SDK only, once per test process; returns the folder holding the libraries.
 pub fn shout_plugin_dir() -> PathBuf {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
+        let src = fixture("test-plugins");
         let crate_dir =
-            std::env::temp_dir().join(format!("textmill-shout-plugin-{}", std::process::id()));
+            std::env::temp_dir().join(format!("textmill-test-plugins-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&crate_dir);
-        std::fs::create_dir_all(crate_dir.join("src")).expect("temp crate dir");
-        let manifest = std::fs::read_to_string(fixture("shout-plugin/Cargo.toml.in"))
+        for member in ["shout", "firstcopy"] {
+            std::fs::create_dir_all(crate_dir.join(member).join("src")).expect("temp crate dir");
+            std::fs::copy(
+                src.join(member).join("Cargo.toml"),
+                crate_dir.join(member).join("Cargo.toml"),
+            )
+            .expect("copy manifest");
+            std::fs::copy(
+                src.join(member).join("src/lib.rs"),
+                crate_dir.join(member).join("src/lib.rs"),
+            )
+            .expect("copy source");
+        }
+        let manifest = std::fs::read_to_string(src.join("Cargo.toml.in"))
             .expect("manifest")
             .replace(
                 "@SDK@",
                 &root().join("crates/plugin-sdk").display().to_string(),
             );
         std::fs::write(crate_dir.join("Cargo.toml"), manifest).expect("write manifest");
-        std::fs::copy(
-            fixture("shout-plugin/src/lib.rs"),
-            crate_dir.join("src/lib.rs"),
-        )
-        .expect("copy source");
         // A target folder of its own, kept between runs, so the outer build lock is never contended.
         let target = root().join("target/e2e-plugins");
         let build = |offline: bool| {
@@ -82,18 +91,20 @@ pub fn shout_plugin_dir() -> PathBuf {
         };
         assert!(
             build(true) || build(false),
-            "building the out-of-tree plugin failed"
+            "building the out-of-tree test plugins failed"
         );
-        let dir = target.join("debug");
-        // Keep only the plugin library in the folder the host searches.
+        // Keep only the plugin libraries in the folder the host searches.
         let plugin_dir = target.join("plugins");
         std::fs::create_dir_all(&plugin_dir).expect("plugin dir");
-        let lib = format!(
-            "{}textmill_shout{}",
-            std::env::consts::DLL_PREFIX,
-            std::env::consts::DLL_SUFFIX
-        );
-        std::fs::copy(dir.join(&lib), plugin_dir.join(&lib)).expect("copy plugin library");
+        for name in ["shout", "firstcopy"] {
+            let lib = format!(
+                "{}textmill_{name}{}",
+                std::env::consts::DLL_PREFIX,
+                std::env::consts::DLL_SUFFIX
+            );
+            std::fs::copy(target.join("debug").join(&lib), plugin_dir.join(&lib))
+                .expect("copy plugin library");
+        }
         let _ = std::fs::remove_dir_all(&crate_dir);
         plugin_dir
     })

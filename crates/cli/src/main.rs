@@ -2,6 +2,7 @@
 
 mod progress;
 mod scaffold;
+mod slurm;
 
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
@@ -13,6 +14,7 @@ use textmill_core::config::{PipelineConfig, RejectsExit};
 use textmill_core::pipeline::Pipeline;
 use textmill_core::plugin::{PluginLibrary, PluginSearch};
 use textmill_core::run::{RunOptions, RunPaths};
+use textmill_core::shard::{RunDir, ShardSpec, StepOutcome};
 use textmill_core::write::beside;
 
 /// Exit status: the run finished with no reject that calls for attention.
@@ -53,6 +55,60 @@ enum Command {
         /// Worker threads (default: [run] threads, else one per core).
         #[arg(long)]
         threads: Option<usize>,
+        /// Process only shard I of N (0-based), into the output folder's part I.
+        /// Inside a Slurm array it defaults to SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT.
+        #[arg(long)]
+        shard: Option<ShardSpec>,
+        /// With --shard: the pass to run (default: this shard's first unfinished pass).
+        #[arg(long)]
+        pass: Option<usize>,
+    },
+    /// Sharded runs: merge the shards' corpus states of a pass (one task).
+    MergeState {
+        /// Pipeline config (TOML).
+        config: PathBuf,
+        /// The run's output folder.
+        #[arg(long)]
+        output: PathBuf,
+        /// The pass whose states to merge.
+        #[arg(long)]
+        pass: usize,
+    },
+    /// Sharded runs: merge all shards' stats into OUTPUT/stats.json and print the table.
+    Report {
+        /// The run's output folder.
+        output: PathBuf,
+    },
+    /// Sharded runs: show which tasks of each step are done, running, failed or pending.
+    Status {
+        /// The run's output folder.
+        run_dir: PathBuf,
+    },
+    /// Run a pipeline as Slurm job arrays: write the sbatch scripts and submit them.
+    Slurm {
+        /// Pipeline config (TOML).
+        config: PathBuf,
+        /// Number of shards (array tasks per pass).
+        #[arg(long)]
+        tasks: usize,
+        /// Input (overrides [input] path).
+        #[arg(long)]
+        input: Option<PathBuf>,
+        /// Output folder holding the parts (overrides [output] path).
+        #[arg(long)]
+        output: Option<PathBuf>,
+        /// Slurm partition.
+        #[arg(long)]
+        partition: Option<String>,
+        /// Slurm time limit per task (e.g. 02:00:00).
+        #[arg(long)]
+        time: Option<String>,
+        /// CPUs (worker threads) per task.
+        #[arg(long, default_value_t = 1)]
+        cpus: usize,
+        /// Only write and print the scripts.
+        #[arg(long)]
+        dry_run: bool,
     },
     /// Check a config and its plugins; report every error at once.
     Validate {
@@ -125,7 +181,59 @@ fn dispatch(cli: Cli) -> anyhow::Result<u8> {
             input,
             output,
             threads,
-        } => run(&config, input, output, threads, cli.quiet),
+            shard,
+            pass,
+        } => {
+            let shard = match shard {
+                Some(s) => Some(s),
+                None => ShardSpec::from_slurm_env()
+                    .transpose()
+                    .map_err(|e| anyhow::anyhow!("SLURM_ARRAY_TASK_ID/COUNT: {e}"))?,
+            };
+            match shard {
+                Some(shard) => run_shard(&config, input, output, threads, shard, pass, cli.quiet),
+                None if pass.is_some() => bail!("--pass needs --shard (or a Slurm array task)"),
+                None => run(&config, input, output, threads, cli.quiet),
+            }
+        }
+        Command::MergeState {
+            config,
+            output,
+            pass,
+        } => {
+            let mut pipeline = Pipeline::build(PipelineConfig::load(&config)?)?;
+            match textmill_core::shard::merge_pass(&mut pipeline, &RunDir::new(&output), pass)? {
+                StepOutcome::AlreadyDone => eprintln!("merge of pass {pass}: already done"),
+                StepOutcome::Ran(_) => eprintln!("merge of pass {pass}: done"),
+            }
+            Ok(EXIT_OK)
+        }
+        Command::Report { output } => {
+            let out = RunDir::new(&output);
+            let stats = textmill_core::shard::report(&out)?;
+            if !cli.quiet {
+                eprint!("{}", stats.table());
+            }
+            println!("{}", out.report_file().display());
+            Ok(if stats.error_rejects > 0 {
+                EXIT_REJECTS
+            } else {
+                EXIT_OK
+            })
+        }
+        Command::Status { run_dir } => status(&run_dir),
+        Command::Slurm {
+            config,
+            tasks,
+            input,
+            output,
+            partition,
+            time,
+            cpus,
+            dry_run,
+        } => slurm(
+            &config, tasks, input, output, partition, time, cpus, dry_run,
+        ),
         Command::Validate { config } => validate(&config),
         Command::Plugins { name, plugin_dir } => plugins(name.as_deref(), &plugin_dir),
         Command::Explain { config, input, id } => explain(&config, &input, id.as_deref()),
@@ -292,6 +400,157 @@ fn explain(config: &Path, input: &Path, id: Option<&str>) -> anyhow::Result<u8> 
     match &e.output {
         Some(text) => println!("\noutput:\n{text}"),
         None => println!("\nthe document does not reach the output"),
+    }
+    Ok(EXIT_OK)
+}
+
+/// Input and output of a run: the flags, else the config.
+fn io_paths(
+    config: &PipelineConfig,
+    config_path: &Path,
+    input: Option<PathBuf>,
+    output: Option<PathBuf>,
+) -> anyhow::Result<(PathBuf, PathBuf)> {
+    let input = match input.or_else(|| config.input.path.clone()) {
+        Some(p) => p,
+        None => bail!(
+            "no input: set [input] path in {} or pass --input",
+            config_path.display()
+        ),
+    };
+    let output = match output.or_else(|| config.output.path.clone()) {
+        Some(p) => p,
+        None => bail!(
+            "no output: set [output] path in {} or pass --output",
+            config_path.display()
+        ),
+    };
+    Ok((input, output))
+}
+
+fn run_shard(
+    config_path: &Path,
+    input: Option<PathBuf>,
+    output: Option<PathBuf>,
+    threads: Option<usize>,
+    shard: ShardSpec,
+    pass: Option<usize>,
+    quiet: bool,
+) -> anyhow::Result<u8> {
+    let config = PipelineConfig::load(config_path)?;
+    let (input, output) = io_paths(&config, config_path, input, output)?;
+    let out = RunDir::new(&output);
+    let mut pipeline = Pipeline::build(config)?;
+    let passes = textmill_core::run::pass_count(&pipeline);
+    let pass = match pass {
+        Some(p) => p,
+        None => (1..=passes)
+            .find(|&p| !out.shard_file(p, shard.index, "done").exists())
+            .unwrap_or(passes),
+    };
+    let bar = progress::Reporter::new(quiet);
+    let options = RunOptions {
+        threads: threads.unwrap_or(0),
+        progress: Some(bar.callback()),
+        cancel: Arc::new(AtomicBool::new(false)),
+    };
+    let outcome =
+        textmill_core::shard::run_shard_pass(&mut pipeline, &input, &out, shard, pass, &options)
+            .with_context(|| format!("shard {shard}, pass {pass} of {}", config_path.display()))?;
+    bar.finish();
+    match outcome {
+        StepOutcome::AlreadyDone => eprintln!("shard {shard}, pass {pass}: already done"),
+        StepOutcome::Ran(stats) => {
+            if !quiet {
+                eprint!("{}", stats.table());
+            }
+            eprintln!("shard {shard}, pass {pass}/{passes}: done");
+        }
+    }
+    Ok(EXIT_OK)
+}
+
+fn status(run_dir: &Path) -> anyhow::Result<u8> {
+    let steps = textmill_core::shard::status(&RunDir::new(run_dir))?;
+    let list = |v: &[usize]| {
+        v.iter()
+            .map(|i| i.to_string())
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    let mut any_failed = false;
+    for s in &steps {
+        println!(
+            "{:<10} done {:>4}  running {:>4}  failed {:>4}  pending {:>4}{}",
+            s.name,
+            s.done.len(),
+            s.running.len(),
+            s.failed.len(),
+            s.pending.len(),
+            if s.running.is_empty() {
+                String::new()
+            } else {
+                format!("  running: {}", list(&s.running))
+            }
+        );
+        for (i, msg) in &s.failed {
+            any_failed = true;
+            println!("    task {i} failed: {msg}");
+        }
+    }
+    Ok(if any_failed { EXIT_RUN_ERROR } else { EXIT_OK })
+}
+
+#[allow(clippy::too_many_arguments)]
+fn slurm(
+    config_path: &Path,
+    tasks: usize,
+    input: Option<PathBuf>,
+    output: Option<PathBuf>,
+    partition: Option<String>,
+    time: Option<String>,
+    cpus: usize,
+    dry_run: bool,
+) -> anyhow::Result<u8> {
+    if tasks == 0 {
+        bail!("--tasks must be at least 1");
+    }
+    let config = PipelineConfig::load(config_path)?;
+    let (input, output) = io_paths(&config, config_path, input, output)?;
+    let pipeline = Pipeline::build(config)?;
+    let passes = textmill_core::run::pass_count(&pipeline);
+    let absolute = |p: &Path| -> anyhow::Result<PathBuf> {
+        Ok(if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            std::env::current_dir()?.join(p)
+        })
+    };
+    let out = RunDir::new(&absolute(&output)?);
+    out.prepare(tasks, passes, &textmill_core::shard::fingerprint(&pipeline))?;
+    let job = slurm::SlurmJob {
+        textmill: std::env::current_exe().context("locating the textmill binary")?,
+        config: absolute(config_path)?,
+        input: absolute(&input)?,
+        out,
+        tasks,
+        passes,
+        partition,
+        time,
+        cpus: cpus.max(1),
+    };
+    let steps = job.write_and_submit(!dry_run)?;
+    for (path, id) in &steps {
+        match id {
+            Some(id) => println!("submitted {} as job {id}", path.display()),
+            None => {
+                println!("# {}", path.display());
+                print!("{}", std::fs::read_to_string(path).unwrap_or_default());
+            }
+        }
+    }
+    if !dry_run {
+        println!("follow with: textmill status {}", job.out.root.display());
     }
     Ok(EXIT_OK)
 }

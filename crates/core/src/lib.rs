@@ -33,6 +33,7 @@ pub mod pipeline;
 pub mod plugin;
 pub mod read;
 pub mod run;
+pub mod shard;
 pub mod stats;
 pub mod write;
 

@@ -189,7 +189,7 @@ fn message_detail(message: String) -> Map<String, Value> {
 }
 
 /// Where a pass writes its documents.
-enum Target<'a> {
+pub(crate) enum Target<'a> {
     Final(&'a mut Sink),
     Spill(&'a mut AtomicFile),
 }
@@ -215,7 +215,7 @@ impl Target<'_> {
 }
 
 /// Reads a spill file back into documents.
-struct SpillReader {
+pub(crate) struct SpillReader {
     lines: std::io::Lines<BufReader<std::fs::File>>,
     path: PathBuf,
     bytes: u64,
@@ -272,7 +272,7 @@ impl Iterator for SpillReader {
 }
 
 /// What a pass reads.
-enum Source {
+pub(crate) enum Source {
     Input(Reader),
     Spill(SpillReader),
 }
@@ -294,12 +294,12 @@ impl Source {
 }
 
 /// Shared state of one pass.
-struct Pass<'a> {
+pub(crate) struct Pass<'a> {
     stages: &'a [Stage],
     /// Indexes of the stages this pass applies.
     ops: Vec<usize>,
     /// The corpus stage this pass observes, if any.
-    observe: Option<usize>,
+    pub(crate) observe: Option<usize>,
     batch_docs: usize,
     batch_bytes: usize,
 }
@@ -360,7 +360,7 @@ impl Pass<'_> {
 /// Run one pass: read `source`, process batches in parallel, write in order.
 /// Returns the observed states in input order.
 #[allow(clippy::too_many_arguments)]
-fn run_pass(
+pub(crate) fn run_pass(
     pool: &rayon::ThreadPool,
     in_flight: usize,
     pass: &Pass<'_>,
@@ -513,11 +513,13 @@ fn run_pass(
     Ok(states)
 }
 
-/// Run a built pipeline.
-pub fn run(pipeline: &mut Pipeline, paths: &RunPaths, options: &RunOptions) -> Result<RunStats> {
-    let started = Instant::now();
-    let threads = if options.threads > 0 {
-        options.threads
+/// The worker pool: `threads` (else the config's, else one per core) threads.
+pub(crate) fn worker_pool(
+    pipeline: &Pipeline,
+    threads: usize,
+) -> Result<(rayon::ThreadPool, usize)> {
+    let threads = if threads > 0 {
+        threads
     } else if pipeline.config.run.threads > 0 {
         pipeline.config.run.threads
     } else {
@@ -530,17 +532,14 @@ pub fn run(pipeline: &mut Pipeline, paths: &RunPaths, options: &RunOptions) -> R
         .thread_name(|i| format!("textmill-worker-{i}"))
         .build()
         .map_err(|e| Error::Input {
-            path: paths.input.clone(),
+            path: PathBuf::from("-"),
             message: format!("cannot start {threads} threads: {e}"),
         })?;
-    let input_config: InputConfig = pipeline.config.input.clone();
-    let plan = InputPlan::list(&paths.input, &input_config)?;
-    let total_input = if plan.stdin.is_some() {
-        None
-    } else {
-        Some(plan.total_bytes())
-    };
+    Ok((pool, threads))
+}
 
+/// Zeroed stats with one entry per stage.
+pub(crate) fn empty_stats(pipeline: &Pipeline, threads: usize) -> RunStats {
     let mut run = RunStats {
         threads,
         ..RunStats::default()
@@ -554,15 +553,93 @@ pub fn run(pipeline: &mut Pipeline, paths: &RunPaths, options: &RunOptions) -> R
             ..StageStats::default()
         })
         .collect();
+    run
+}
 
-    let corpus_positions: Vec<usize> = pipeline
+/// Number of passes: one more than the corpus stages.
+pub fn pass_count(pipeline: &Pipeline) -> usize {
+    pipeline.stages.iter().filter(|s| s.is_corpus()).count() + 1
+}
+
+/// Stages applied in pass `pass` (0-based), and the corpus stage it observes.
+/// A corpus stage observed in one pass is applied first in the next.
+pub(crate) fn pass_stages(pipeline: &Pipeline, pass: usize) -> (Vec<usize>, Option<usize>) {
+    let corpus: Vec<usize> = pipeline
         .stages
         .iter()
         .enumerate()
         .filter(|(_, s)| s.is_corpus())
         .map(|(i, _)| i)
         .collect();
-    let passes = corpus_positions.len() + 1;
+    let first = if pass == 0 { 0 } else { corpus[pass - 1] };
+    let observe = corpus.get(pass).copied();
+    let end = observe.unwrap_or(pipeline.stages.len());
+    ((first..end).collect(), observe)
+}
+
+/// The pass-`pass` plan over `pipeline`.
+pub(crate) fn plan_pass(pipeline: &Pipeline, pass: usize) -> Pass<'_> {
+    let (ops, observe) = pass_stages(pipeline, pass);
+    Pass {
+        stages: &pipeline.stages,
+        ops,
+        observe,
+        batch_docs: pipeline.config.run.batch_docs.get(),
+        batch_bytes: pipeline.config.run.batch_bytes.get(),
+    }
+}
+
+/// Wrap a stage failure during merge or finish.
+pub(crate) fn stage_error(pipeline: &Pipeline, stage: usize, what: &str, message: String) -> Error {
+    let s = &pipeline.stages[stage];
+    Error::Stage {
+        index: s.config.index,
+        name: s.config.plugin.clone(),
+        message: format!("{what} failed: {message}"),
+    }
+}
+
+/// Merge partial states of corpus stage `stage` (in input order).
+pub(crate) fn merge_states(
+    pipeline: &Pipeline,
+    stage: usize,
+    states: &[Vec<u8>],
+) -> Result<Vec<u8>> {
+    pipeline.stages[stage]
+        .instance
+        .merge(states)
+        .map_err(|f| stage_error(pipeline, stage, "merge", f.message))
+}
+
+/// Install a merged state into corpus stage `stage`.
+pub(crate) fn finish_stage(pipeline: &mut Pipeline, stage: usize, merged: &[u8]) -> Result<()> {
+    let result = pipeline.stages[stage].instance.finish(merged);
+    result.map_err(|f| stage_error(pipeline, stage, "finish", f.message))
+}
+
+/// A source reading a spill file.
+pub(crate) fn spill_source(path: &Path) -> Result<Source> {
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    Ok(Source::Spill(SpillReader {
+        lines: BufReader::with_capacity(1 << 16, file).lines(),
+        path: path.to_path_buf(),
+        bytes: 0,
+    }))
+}
+
+/// Run a built pipeline on one machine.
+pub fn run(pipeline: &mut Pipeline, paths: &RunPaths, options: &RunOptions) -> Result<RunStats> {
+    let started = Instant::now();
+    let (pool, threads) = worker_pool(pipeline, options.threads)?;
+    let input_config: InputConfig = pipeline.config.input.clone();
+    let plan = InputPlan::list(&paths.input, &input_config)?;
+    let total_input = if plan.stdin.is_some() {
+        None
+    } else {
+        Some(plan.total_bytes())
+    };
+    let mut run = empty_stats(pipeline, threads);
+    let passes = pass_count(pipeline);
     let temp_dir = spill_dir(&paths.output);
     let mut sink = Some(Sink::open(&paths.output)?);
     let mut rejects = Some(RejectsWriter::create(&paths.rejects)?);
@@ -570,19 +647,7 @@ pub fn run(pipeline: &mut Pipeline, paths: &RunPaths, options: &RunOptions) -> R
 
     let result = (|| -> Result<()> {
         let mut source = Source::Input(Reader::new(plan, &input_config));
-        let mut first = 0usize;
         for pass_no in 0..passes {
-            let observe = corpus_positions.get(pass_no).copied();
-            let end = observe.unwrap_or(pipeline.stages.len());
-            // A corpus stage starts the next pass by applying its finished state.
-            let ops: Vec<usize> = (first..end).collect();
-            let pass = Pass {
-                stages: &pipeline.stages,
-                ops,
-                observe,
-                batch_docs: pipeline.config.run.batch_docs.get(),
-                batch_bytes: pipeline.config.run.batch_bytes.get(),
-            };
             let total = if pass_no == 0 { total_input } else { None };
             let report = |docs: u64, bytes: u64| {
                 if let Some(p) = &options.progress {
@@ -596,7 +661,8 @@ pub fn run(pipeline: &mut Pipeline, paths: &RunPaths, options: &RunOptions) -> R
                 }
             };
             let rejects_writer = rejects.as_mut().ok_or(Error::Interrupted)?;
-            if let Some(corpus) = observe {
+            let pass = plan_pass(pipeline, pass_no);
+            if let Some(corpus) = pass.observe {
                 std::fs::create_dir_all(&temp_dir).map_err(|e| Error::io(&temp_dir, e))?;
                 let spill_path = temp_dir.join(format!("pass-{}.jsonl", pass_no + 1));
                 let mut spill = AtomicFile::create(&spill_path)?;
@@ -612,32 +678,12 @@ pub fn run(pipeline: &mut Pipeline, paths: &RunPaths, options: &RunOptions) -> R
                     &options.cancel,
                 )?;
                 spill.commit()?;
-                let stage = &mut pipeline.stages[corpus];
-                let (index, name) = (stage.config.index, stage.config.plugin.clone());
-                let stage_err = |m: String| Error::Stage {
-                    index,
-                    name: name.clone(),
-                    message: m,
-                };
                 let merge_started = Instant::now();
-                let merged = stage
-                    .instance
-                    .merge(&states)
-                    .map_err(|f| stage_err(format!("merge failed: {}", f.message)))?;
+                let merged = merge_states(pipeline, corpus, &states)?;
                 drop(states);
-                stage
-                    .instance
-                    .finish(&merged)
-                    .map_err(|f| stage_err(format!("finish failed: {}", f.message)))?;
+                finish_stage(pipeline, corpus, &merged)?;
                 run.stages[corpus].seconds += merge_started.elapsed().as_secs_f64();
-                let file =
-                    std::fs::File::open(&spill_path).map_err(|e| Error::io(&spill_path, e))?;
-                source = Source::Spill(SpillReader {
-                    lines: BufReader::with_capacity(1 << 16, file).lines(),
-                    path: spill_path,
-                    bytes: 0,
-                });
-                first = corpus;
+                source = spill_source(&spill_path)?;
             } else {
                 let sink = sink.as_mut().ok_or(Error::Interrupted)?;
                 run_pass(

@@ -1,13 +1,13 @@
 //! Run statistics: per stage documents in/out, drops per reason, bytes, time,
 //! and the plugin's own counters. Merged across batches with `+=`.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use std::ops::AddAssign;
 
 /// Counts for one stage.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct StageStats {
     /// 1-based position in the pipeline.
     pub index: usize,
@@ -62,7 +62,7 @@ impl AddAssign<&StageStats> for StageStats {
 }
 
 /// Counts for a whole run.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct RunStats {
     /// Documents read.
     pub docs_read: u64,
@@ -126,6 +126,30 @@ impl RunStats {
             self.threads
         ));
         out
+    }
+}
+
+impl AddAssign<&RunStats> for RunStats {
+    /// Add another shard's or pass's stats (stages matched by position).
+    fn add_assign(&mut self, o: &RunStats) {
+        self.docs_read += o.docs_read;
+        self.bytes_read += o.bytes_read;
+        for (k, v) in &o.read_rejects {
+            *self.read_rejects.entry(k.clone()).or_insert(0) += v;
+        }
+        if self.stages.len() < o.stages.len() {
+            self.stages.resize(o.stages.len(), StageStats::default());
+        }
+        for (mine, theirs) in self.stages.iter_mut().zip(&o.stages) {
+            mine.index = theirs.index;
+            mine.name.clone_from(&theirs.name);
+            *mine += theirs;
+        }
+        self.docs_written += o.docs_written;
+        self.rejects_written += o.rejects_written;
+        self.error_rejects += o.error_rejects;
+        self.seconds += o.seconds;
+        self.threads = self.threads.max(o.threads);
     }
 }
 

@@ -6,8 +6,8 @@
 //! or brackets, whitespace, and then an optional opening quote or bracket and
 //! an upper-case letter or a digit. A single `.` after an abbreviation
 //! (`Mr.`, `Jan.`, `Corp.`), an initial (`George W. Bush`) or a dotted
-//! acronym (`U.S.`, `p.m.`) is not a boundary, except that an acronym
-//! followed by a common sentence opener (`U.S. The ...`) is.
+//! acronym (`U.S.`, `p.m.`) is not a boundary, except that an initial or
+//! acronym followed by a common sentence opener (`U.S. The ...`) is.
 //!
 //! The rule is the one of the summarization scorer's splitter
 //! (`shared/eval/summarization/rouge_eval.py`), so that the units a summarizer
@@ -78,9 +78,10 @@ fn is_opening(c: char) -> bool {
 /// What a single `.` ends: the last word of `before` (the text of the
 /// sentence so far, up to the period).
 enum WordKind {
-    /// A known abbreviation or a single-letter initial: never a boundary.
+    /// A known abbreviation: never a boundary.
     Abbreviation,
-    /// A dotted acronym (`U.S`, `e.g`): a boundary only before an opener.
+    /// A single-letter initial (`W.`, `hepatitis A.`) or a dotted acronym
+    /// (`U.S`, `e.g`): a boundary only before an opener.
     Acronym,
     /// Anything else: a boundary.
     Word,
@@ -99,7 +100,7 @@ fn word_before_period(before: &str) -> WordKind {
     let mut chars = word.chars();
     if let (Some(c), None) = (chars.next(), chars.next()) {
         if c.is_alphabetic() {
-            return WordKind::Abbreviation;
+            return WordKind::Acronym;
         }
     }
     if ABBREVIATIONS
@@ -246,6 +247,10 @@ mod tests {
         assert_eq!(
             split("Shares fell in the U.S. The euro rose."),
             ["Shares fell in the U.S.", "The euro rose."]
+        );
+        assert_eq!(
+            split("He has hepatitis A. The state warned."),
+            ["He has hepatitis A.", "The state warned."]
         );
     }
 

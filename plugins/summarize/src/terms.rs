@@ -1,0 +1,299 @@
+//! Sentences as bags of terms: words lowercased, stop words dropped, stemmed
+//! with Snowball, and numbered per document.
+//!
+//! Terms are 64-bit hashes of stems, so a document needs no string map; a
+//! per-thread cache maps a word's hash to its stem's hash, because stemming
+//! every word again is most of the cost at batch speed.
+
+use rust_stemmers::{Algorithm as StemAlgorithm, Stemmer};
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
+use textmill_text::hash::{hash64, hash64_seeded};
+
+/// A language with a stop-word list and a Snowball stemmer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Language {
+    name: &'static str,
+    code: &'static str,
+    stemmer: StemAlgorithm,
+}
+
+const LANGUAGES: &[Language] = &[
+    lang("english", "en", StemAlgorithm::English),
+    lang("french", "fr", StemAlgorithm::French),
+    lang("german", "de", StemAlgorithm::German),
+    lang("spanish", "es", StemAlgorithm::Spanish),
+    lang("italian", "it", StemAlgorithm::Italian),
+    lang("portuguese", "pt", StemAlgorithm::Portuguese),
+    lang("dutch", "nl", StemAlgorithm::Dutch),
+    lang("danish", "da", StemAlgorithm::Danish),
+    lang("swedish", "sv", StemAlgorithm::Swedish),
+    lang("norwegian", "no", StemAlgorithm::Norwegian),
+    lang("finnish", "fi", StemAlgorithm::Finnish),
+    lang("hungarian", "hu", StemAlgorithm::Hungarian),
+    lang("romanian", "ro", StemAlgorithm::Romanian),
+    lang("russian", "ru", StemAlgorithm::Russian),
+    lang("turkish", "tr", StemAlgorithm::Turkish),
+    lang("greek", "el", StemAlgorithm::Greek),
+    lang("arabic", "ar", StemAlgorithm::Arabic),
+];
+
+const fn lang(name: &'static str, code: &'static str, stemmer: StemAlgorithm) -> Language {
+    Language {
+        name,
+        code,
+        stemmer,
+    }
+}
+
+impl Language {
+    /// Names accepted by [`Language::from_name`].
+    pub const NAMES: [&'static str; 17] = [
+        "english",
+        "french",
+        "german",
+        "spanish",
+        "italian",
+        "portuguese",
+        "dutch",
+        "danish",
+        "swedish",
+        "norwegian",
+        "finnish",
+        "hungarian",
+        "romanian",
+        "russian",
+        "turkish",
+        "greek",
+        "arabic",
+    ];
+
+    /// A language by English name (`english`) or ISO 639-1 code (`en`).
+    pub fn from_name(name: &str) -> Option<Language> {
+        let name = name.trim();
+        LANGUAGES
+            .iter()
+            .find(|l| l.name.eq_ignore_ascii_case(name) || l.code.eq_ignore_ascii_case(name))
+            .copied()
+    }
+}
+
+/// A hasher for keys that are already hashes.
+#[derive(Default)]
+struct PassThrough(u64);
+
+impl Hasher for PassThrough {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        // Only u64 keys are hashed here; fold anything else for completeness.
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+type HashedMap<V> = HashMap<u64, V, BuildHasherDefault<PassThrough>>;
+
+/// Stem cache entries kept per thread before it is cleared; news vocabularies
+/// stay far below this, and the bound keeps memory flat on odd corpora.
+const STEM_CACHE_LIMIT: usize = 1 << 18;
+
+thread_local! {
+    static STEM_CACHE: RefCell<HashedMap<u64>> = RefCell::new(HashedMap::default());
+}
+
+/// Turns sentences into terms for one language.
+pub struct Analyzer {
+    stemmer: Stemmer,
+    stop: HashSet<u64, BuildHasherDefault<PassThrough>>,
+    /// Seeds word hashes so that two languages never share cache entries.
+    seed: u64,
+}
+
+/// The terms of a document's sentences.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct DocTerms {
+    /// Term ids of all sentences, each sentence's sorted and unique.
+    pub terms: Vec<u32>,
+    /// How often each term of `terms` occurs in its sentence.
+    pub counts: Vec<f32>,
+    /// Sentence `s` owns `terms[offsets[s]..offsets[s + 1]]`.
+    pub offsets: Vec<usize>,
+    /// Content tokens (stop words excluded) per sentence.
+    pub lengths: Vec<u32>,
+    /// Number of distinct terms in the document.
+    pub vocabulary: usize,
+}
+
+impl DocTerms {
+    /// Number of sentences.
+    pub fn len(&self) -> usize {
+        self.offsets.len().saturating_sub(1)
+    }
+
+    /// Term ids and counts of sentence `s`.
+    pub fn sentence(&self, s: usize) -> (&[u32], &[f32]) {
+        let r = self.offsets[s]..self.offsets[s + 1];
+        (&self.terms[r.clone()], &self.counts[r])
+    }
+}
+
+/// Word counts of a sentence, for the candidate filter and `max_words`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WordCounts {
+    /// Runs of letters and digits.
+    pub words: usize,
+    /// Words that start with a lower-case (or caseless) letter: prose has
+    /// them, bylines, time stamps and agency names do not.
+    pub lower: usize,
+}
+
+/// Count the words of a sentence (see [`WordCounts`]).
+pub fn word_counts(text: &str) -> WordCounts {
+    let mut c = WordCounts { words: 0, lower: 0 };
+    let mut in_word = false;
+    for ch in text.chars() {
+        if ch.is_alphanumeric() {
+            if !in_word {
+                c.words += 1;
+                if ch.is_lowercase() || (ch.is_alphabetic() && !ch.is_uppercase()) {
+                    c.lower += 1;
+                }
+            }
+            in_word = true;
+        } else {
+            in_word = false;
+        }
+    }
+    c
+}
+
+impl Analyzer {
+    /// The analyzer of a language.
+    pub fn new(language: Language) -> Analyzer {
+        let words = stop_words::lookup(language.code).unwrap_or(&[]);
+        let seed = hash64(language.name.as_bytes());
+        let stop = words
+            .iter()
+            .map(|w| hash64_seeded(w.to_lowercase().as_bytes(), seed))
+            .collect();
+        Analyzer {
+            stemmer: Stemmer::create(language.stemmer),
+            stop,
+            seed,
+        }
+    }
+
+    /// Terms of each of `sentences`, numbered within this call.
+    pub fn analyze<'a>(&self, sentences: impl IntoIterator<Item = &'a str>) -> DocTerms {
+        let mut out = DocTerms {
+            offsets: vec![0],
+            ..DocTerms::default()
+        };
+        let mut ids: HashedMap<u32> = HashedMap::default();
+        let mut word = String::new();
+        let mut sentence_ids: Vec<u32> = Vec::new();
+        STEM_CACHE.with(|cache| {
+            let mut cache = cache.borrow_mut();
+            if cache.len() > STEM_CACHE_LIMIT {
+                cache.clear();
+            }
+            for text in sentences {
+                sentence_ids.clear();
+                for token in text.split(|c: char| !c.is_alphanumeric()) {
+                    if token.is_empty() {
+                        continue;
+                    }
+                    word.clear();
+                    if token.is_ascii() {
+                        word.push_str(token);
+                        word.make_ascii_lowercase();
+                    } else {
+                        word.extend(token.chars().flat_map(char::to_lowercase));
+                    }
+                    // One letter ("s" of "Kiev's", "a") carries no topic.
+                    if word.chars().nth(1).is_none() {
+                        continue;
+                    }
+                    let key = hash64_seeded(word.as_bytes(), self.seed);
+                    if self.stop.contains(&key) {
+                        continue;
+                    }
+                    let stem = *cache
+                        .entry(key)
+                        .or_insert_with(|| hash64(self.stemmer.stem(&word).as_bytes()));
+                    let next = ids.len() as u32;
+                    sentence_ids.push(*ids.entry(stem).or_insert(next));
+                }
+                out.lengths.push(sentence_ids.len() as u32);
+                sentence_ids.sort_unstable();
+                let mut i = 0;
+                while i < sentence_ids.len() {
+                    let mut j = i + 1;
+                    while j < sentence_ids.len() && sentence_ids[j] == sentence_ids[i] {
+                        j += 1;
+                    }
+                    out.terms.push(sentence_ids[i]);
+                    out.counts.push((j - i) as f32);
+                    i = j;
+                }
+                out.offsets.push(out.terms.len());
+            }
+        });
+        out.vocabulary = ids.len();
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn english() -> Analyzer {
+        Analyzer::new(Language::from_name("english").expect("english is listed"))
+    }
+
+    #[test]
+    fn stop_words_go_and_inflections_share_a_term() {
+        let d = english().analyze(["The markets were rising", "Market rises"]);
+        assert_eq!(d.len(), 2);
+        assert_eq!(d.lengths, [2, 2]);
+        assert_eq!(d.sentence(0).0, d.sentence(1).0);
+        assert_eq!(d.vocabulary, 2);
+    }
+
+    #[test]
+    fn repeated_terms_are_counted_once_with_their_count() {
+        let d = english().analyze(["oil oil prices"]);
+        assert_eq!(d.sentence(0).1.iter().sum::<f32>(), 3.0);
+        assert_eq!(d.sentence(0).0.len(), 2);
+    }
+
+    #[test]
+    fn languages_by_name_or_code() {
+        assert!(Language::from_name("EN").is_some());
+        assert!(Language::from_name("german").is_some());
+        assert!(Language::from_name("klingon").is_none());
+        for n in Language::NAMES {
+            assert!(Language::from_name(n).is_some(), "{n}");
+            let l = Language::from_name(n).map(|l| l.code).unwrap_or_default();
+            assert!(stop_words::lookup(l).is_some(), "stop words for {n}");
+        }
+    }
+
+    #[test]
+    fn bylines_and_time_stamps_have_no_lower_case_words() {
+        assert_eq!(word_counts("14:11 EST, 25 October 2013 .").lower, 0);
+        assert_eq!(word_counts("Associated Press .").lower, 0);
+        assert_eq!(
+            word_counts("The bishop has exposed church members."),
+            WordCounts { words: 6, lower: 5 }
+        );
+    }
+}

@@ -1,0 +1,204 @@
+//! The stage as the host calls it, and the summary's guarantees.
+
+use super::*;
+use serde_json::json;
+
+fn settings(config: serde_json::Value) -> Settings {
+    match config::build(&config) {
+        Ok(s) => s,
+        Err(e) => panic!("config {config} rejected: {e}"),
+    }
+}
+
+/// The opening of BBC business/001 (BBC News Summary set, used for evaluation only).
+const BBC: &str = "Ad sales boost Time Warner profit\n\nQuarterly profits at US media giant TimeWarner jumped 76% to $1.13bn (£600m) for the three months to December, from $639m year-earlier.\n\nThe firm, which is now one of the biggest investors in Google, benefited from sales of high-speed internet connections and higher advert sales. TimeWarner said fourth quarter sales rose 2% to $11.1bn from $10.9bn. Its profits were buoyed by one-off gains which offset a profit dip at Warner Bros, and less users for AOL.\n\nTime Warner said on Friday that it now owns 8% of search-engine Google. But its own internet business, AOL, had has mixed fortunes. It lost 464,000 subscribers in the fourth quarter profits were lower than in the preceding three quarters.\n";
+
+const ALGORITHMS: [&str; 4] = ["lead", "textrank", "lexrank", "positional"];
+
+#[test]
+fn every_summary_sentence_is_verbatim_and_in_document_order() {
+    for algorithm in ALGORITHMS {
+        for similarity in ["overlap", "bm25", "cosine"] {
+            let s =
+                settings(json!({"algorithm": algorithm, "similarity": similarity, "sentences": 3}));
+            let sum = summarize(&s, BBC);
+            assert_eq!(sum.sentences.len(), 3, "{algorithm}");
+            for w in sum.sentences.windows(2) {
+                assert!(w[0].start < w[1].start, "{algorithm}: order");
+            }
+            for line in sum.text().lines() {
+                assert!(BBC.contains(line), "{algorithm}: {line:?} not in the text");
+            }
+        }
+    }
+}
+
+#[test]
+fn the_headline_is_never_picked_unless_asked() {
+    for algorithm in ALGORITHMS {
+        let s = settings(json!({"algorithm": algorithm, "ratio": 1.0}));
+        let text = summarize(&s, BBC).text();
+        assert!(!text.contains("Ad sales boost"), "{algorithm}");
+        let s = settings(json!({"algorithm": "lead", "sentences": 1, "include_headline": true}));
+        assert_eq!(
+            summarize(&s, BBC).text(),
+            "Ad sales boost Time Warner profit"
+        );
+    }
+}
+
+#[test]
+fn lead_takes_the_first_sentences_after_the_headline() {
+    let s = settings(json!({"algorithm": "lead", "sentences": 2}));
+    let sum = summarize(&s, BBC);
+    assert!(
+        sum.text()
+            .starts_with("Quarterly profits at US media giant")
+    );
+    assert!(sum.text().ends_with("higher advert sales."));
+    assert_eq!(sum.indices(), [1, 2]);
+}
+
+#[test]
+fn empty_one_sentence_and_unpunctuated_documents() {
+    for algorithm in ALGORITHMS {
+        let s = settings(json!({"algorithm": algorithm}));
+        assert_eq!(summarize(&s, "").text(), "");
+        assert_eq!(summarize(&s, "  \n\n ").text(), "");
+        assert_eq!(
+            summarize(&s, "Only one sentence here.").text(),
+            "Only one sentence here."
+        );
+        assert_eq!(
+            summarize(&s, "no terminal punctuation at all").text(),
+            "no terminal punctuation at all"
+        );
+        // Fragments only: there is no prose, so the fragments are what there is.
+        assert_eq!(summarize(&s, "By . Associated Press .").sentences.len(), 2);
+    }
+}
+
+#[test]
+fn bylines_and_time_stamps_are_not_candidates() {
+    let text = "By . Associated Press . PUBLISHED: . 14:11 EST, 25 October 2013 . | . UPDATED: . 15:36 EST, 25 October 2013 . The bishop of the Fargo diocese has exposed hundreds of church members to hepatitis A. The state Health Department has issued an advisory for anyone who took communion. Symptoms include fever and nausea.";
+    for algorithm in ALGORITHMS {
+        let s = settings(json!({"algorithm": algorithm, "sentences": 3}));
+        let sum = summarize(&s, text);
+        assert_eq!(sum.sentences.len(), 3, "{algorithm}");
+        assert!(!sum.text().contains("EST"), "{algorithm}: {}", sum.text());
+        assert!(!sum.text().contains("Press"), "{algorithm}");
+    }
+}
+
+#[test]
+fn ratio_and_max_words_control_the_length() {
+    let s = settings(json!({"algorithm": "lead", "ratio": 0.43}));
+    // 7 body sentences: round(0.43 * 7) = 3.
+    assert_eq!(summarize(&s, BBC).sentences.len(), 3);
+    let s = settings(json!({"algorithm": "lead", "max_words": 30}));
+    let sum = summarize(&s, BBC);
+    assert_eq!(sum.sentences.len(), 1, "{}", sum.text());
+    let s = settings(json!({"algorithm": "lead", "max_words": 1}));
+    assert_eq!(
+        summarize(&s, BBC).sentences.len(),
+        1,
+        "the best sentence is always kept"
+    );
+    let s = settings(json!({"algorithm": "lead", "sentences": 50}));
+    assert_eq!(summarize(&s, BBC).sentences.len(), 7);
+}
+
+#[test]
+fn ten_thousand_sentences_return_quickly() {
+    let mut text = String::from("Big document\n");
+    for i in 0..10_000 {
+        text.push_str(&format!(
+            "Sentence number {i} talks about topic {} and more words. ",
+            i % 37
+        ));
+    }
+    for algorithm in ALGORITHMS {
+        let s = settings(json!({"algorithm": algorithm}));
+        let t = std::time::Instant::now();
+        let sum = summarize(&s, &text);
+        assert_eq!(sum.sentences.len(), 3);
+        // Debug builds are slow; this catches quadratic blow-ups, not tuning.
+        assert!(
+            t.elapsed().as_secs() < 10,
+            "{algorithm} took {:?}",
+            t.elapsed()
+        );
+    }
+}
+
+#[test]
+fn the_same_input_gives_the_same_bytes_and_ties_go_to_the_earlier_sentence() {
+    let s = settings(json!({"algorithm": "textrank", "sentences": 1}));
+    let text = "Same words in both sentences here. Same words in both sentences here.";
+    assert_eq!(summarize(&s, text).indices(), [0]);
+    let a = summarize(&settings(json!({})), BBC).text();
+    let b = std::thread::spawn(|| summarize(&settings(json!({})), BBC).text())
+        .join()
+        .unwrap_or_default();
+    assert_eq!(a, b);
+}
+
+#[test]
+fn bad_config_names_the_key() {
+    let cases = [
+        (json!({"algoritm": "lead"}), "algoritm"),
+        (json!({"algorithm": "luhn"}), "algorithm"),
+        (json!({"ratio": 1.5}), "ratio"),
+        (json!({"ratio": 0.5, "sentences": 3}), "ratio"),
+        (json!({"sentences": 0}), "sentences"),
+        (json!({"language": "klingon"}), "language"),
+        (json!({"lexrank_threshold": 2.0}), "lexrank_threshold"),
+    ];
+    for (config, key) in cases {
+        match config::build(&config) {
+            Ok(_) => panic!("{config} accepted"),
+            Err(e) => assert_eq!(e.key.as_deref(), Some(key), "{config}: {e}"),
+        }
+    }
+}
+
+#[test]
+fn every_param_is_accepted_with_its_default() {
+    let mut table = serde_json::Map::new();
+    for p in Summarize::params() {
+        if !p.default.is_null() {
+            table.insert(p.name.clone(), p.default.clone());
+        }
+    }
+    assert!(Summarize::from_config(&serde_json::Value::Object(table)).is_ok());
+}
+
+#[test]
+fn the_stage_writes_summary_and_indices_into_metadata() {
+    let stage = match Summarize::from_config(&json!({"sentence_indices": true, "sentences": 2})) {
+        Ok(s) => s,
+        Err(e) => panic!("{e}"),
+    };
+    let doc = Doc {
+        ordinal: 0,
+        id: "a",
+        text: BBC,
+        fields_json: "{}",
+    };
+    let mut stats = Stats::default();
+    let out = stage.process(&doc, &mut stats);
+    assert_eq!(out.action, textmill_plugin_sdk::Action::Keep);
+    let summary = out
+        .metadata
+        .get("summary")
+        .and_then(|v| v.as_str())
+        .unwrap_or_default();
+    assert_eq!(summary.lines().count(), 2);
+    let idx = out
+        .metadata
+        .get("summary_sentences")
+        .and_then(|v| v.as_array())
+        .map(Vec::len);
+    assert_eq!(idx, Some(2));
+    assert_eq!(stats.get("documents"), 1.0);
+}

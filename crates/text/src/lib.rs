@@ -4,6 +4,7 @@
 //! - [`normalize`]: the comparison key of a line or document (NFKC, case, whitespace, punctuation).
 //! - [`sentences`]: news sentence splitting (abbreviations, decimals, quotes, datelines) with spans.
 //! - [`words`]: word tokens for shingling and scoring.
+//! - [`shingle`]: word n-gram shingle hashes for MinHash and other sketches.
 //! - [`hash`]: stable 64/128-bit hashes (xxh3; the same on every machine and run).
 //!
 //! ```
@@ -18,4 +19,5 @@ pub mod hash;
 pub mod lines;
 pub mod normalize;
 pub mod sentences;
+pub mod shingle;
 pub mod words;

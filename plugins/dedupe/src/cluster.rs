@@ -1,0 +1,333 @@
+//! Deciding duplicates from the merged records: exact hashes, MinHash LSH
+//! candidates and shared-sentence candidates, confirmed pair by pair, then
+//! clustered with union-find.
+
+use crate::config::Config;
+use crate::features::{DocRecord, sentence_words};
+use crate::lsh::estimate_jaccard;
+use std::collections::HashMap;
+use textmill_text::hash::hash64_seeded;
+
+/// How many earlier members of an LSH bucket a document is compared with.
+/// Buckets larger than this are almost always one cluster already (each
+/// member was joined to the first ones), so the cap bounds work on huge
+/// clusters without losing pairs that matter.
+const BUCKET_COMPARE: usize = 16;
+
+/// What happens to one document.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Decision {
+    /// Kept; `duplicates` other copies were removed in its favour.
+    Survivor {
+        /// Number of removed copies.
+        duplicates: u64,
+    },
+    /// Removed as a copy of `of`.
+    Duplicate {
+        /// The surviving id.
+        of: String,
+        /// MinHash estimate of Jaccard similarity with the survivor.
+        similarity: f64,
+        /// Share of the smaller document's sentence text found in the other.
+        containment: f64,
+        /// Same normalised text as the survivor.
+        exact: bool,
+    },
+}
+
+/// One cluster of two or more documents.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ClusterReport {
+    /// Cluster number, in order of the survivor's position.
+    pub cluster: usize,
+    /// Surviving id.
+    pub survivor: String,
+    /// Whether the survivor comes from `index_in`.
+    pub survivor_from_index: bool,
+    /// Number of documents, survivor included.
+    pub size: usize,
+    /// The removed members.
+    pub removed: Vec<ReportMember>,
+}
+
+/// A removed member in a [`ClusterReport`].
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ReportMember {
+    /// Its id.
+    pub id: String,
+    /// MinHash Jaccard estimate with the survivor.
+    pub similarity: f64,
+    /// Sentence containment with the survivor.
+    pub containment: f64,
+}
+
+/// The outcome of clustering.
+#[derive(Debug, Default)]
+pub struct Clustering {
+    /// Decision per current-run ordinal (documents from `index_in` are not here).
+    pub decisions: HashMap<u64, Decision>,
+    /// Every cluster of two or more.
+    pub clusters: Vec<ClusterReport>,
+    /// Pairs confirmed (exact, LSH, containment) and LSH candidates rejected.
+    pub counts: PairCounts,
+}
+
+/// Pair counters, for stats and tuning.
+#[derive(Debug, Default, Clone, Copy, PartialEq)]
+pub struct PairCounts {
+    /// Exact-hash matches.
+    pub exact: u64,
+    /// LSH candidates checked.
+    pub lsh_candidates: u64,
+    /// LSH candidates confirmed by estimated Jaccard.
+    pub lsh_confirmed: u64,
+    /// Shared-sentence candidates checked.
+    pub sentence_candidates: u64,
+    /// Confirmed by containment.
+    pub containment_confirmed: u64,
+}
+
+struct UnionFind(Vec<u32>);
+
+impl UnionFind {
+    fn find(&mut self, mut x: u32) -> u32 {
+        while self.0[x as usize] != x {
+            let parent = self.0[x as usize];
+            self.0[x as usize] = self.0[parent as usize];
+            x = parent;
+        }
+        x
+    }
+    /// Join two sets; the smaller index becomes the root, so roots are the
+    /// first member in order.
+    fn union(&mut self, a: u32, b: u32) {
+        let (ra, rb) = (self.find(a), self.find(b));
+        if ra != rb {
+            let (lo, hi) = if ra < rb { (ra, rb) } else { (rb, ra) };
+            self.0[hi as usize] = lo;
+        }
+    }
+}
+
+/// Shared sentence weight (words) between two records, counting only
+/// sentences that are not boilerplate (`df` within the limit).
+fn shared_words(a: &DocRecord, b: &DocRecord, df: &HashMap<u64, u32>, max_df: usize) -> u64 {
+    let (mut i, mut j, mut w) = (0, 0, 0);
+    while i < a.sentences.len() && j < b.sentences.len() {
+        let (x, y) = (a.sentences[i], b.sentences[j]);
+        if x == y {
+            if df.get(&x).is_some_and(|&d| d as usize <= max_df) {
+                w += sentence_words(x);
+            }
+            i += 1;
+            j += 1;
+        } else if x < y {
+            i += 1;
+        } else {
+            j += 1;
+        }
+    }
+    w
+}
+
+/// Cluster `records`: `records[..prior]` come from an earlier index and
+/// precede everything; the rest are this run's, sorted by ordinal.
+pub fn cluster(records: &[DocRecord], prior: usize, config: &Config) -> Clustering {
+    let n = records.len();
+    let mut uf = UnionFind((0..n as u32).collect());
+    let mut counts = PairCounts::default();
+
+    // Exact copies join the first document with the same hash; only that
+    // representative goes on to the near-duplicate stages.
+    let mut first_of: HashMap<u64, u32> = HashMap::with_capacity(n);
+    let mut reps: Vec<u32> = Vec::with_capacity(n);
+    for (i, r) in records.iter().enumerate() {
+        match first_of.get(&r.exact) {
+            Some(&f) => {
+                uf.union(f, i as u32);
+                counts.exact += 1;
+            }
+            None => {
+                first_of.insert(r.exact, i as u32);
+                reps.push(i as u32);
+            }
+        }
+    }
+    drop(first_of);
+
+    // Sentence document frequency over representatives, and each one's
+    // non-boilerplate sentence weight.
+    let mut postings: Vec<(u64, u32)> = reps
+        .iter()
+        .flat_map(|&i| records[i as usize].sentences.iter().map(move |&s| (s, i)))
+        .collect();
+    postings.sort_unstable();
+    let mut df: HashMap<u64, u32> = HashMap::new();
+    let mut weight = vec![0u64; n];
+    let mut shared: HashMap<(u32, u32), u64> = HashMap::new();
+    for group in postings.chunk_by(|a, b| a.0 == b.0) {
+        let s = group[0].0;
+        df.insert(s, group.len() as u32);
+        if group.len() > config.max_sentence_df {
+            continue;
+        }
+        let w = sentence_words(s);
+        for (k, &(_, i)) in group.iter().enumerate() {
+            weight[i as usize] += w;
+            for &(_, j) in &group[..k] {
+                *shared.entry((j, i)).or_insert(0) += w;
+            }
+        }
+    }
+    drop(postings);
+
+    // Containment: a truncated or lightly edited copy keeps most of its
+    // sentences; a document that merely quotes a few sentences of another does not.
+    let mut shared_pairs: Vec<((u32, u32), u64)> = shared.into_iter().collect();
+    shared_pairs.sort_unstable();
+    for &((a, b), w) in &shared_pairs {
+        counts.sentence_candidates += 1;
+        let smaller = weight[a as usize].min(weight[b as usize]);
+        if smaller > 0 && w as f64 >= config.containment * smaller as f64 {
+            counts.containment_confirmed += 1;
+            uf.union(a, b);
+        }
+    }
+    drop(shared_pairs);
+
+    // MinHash LSH, band by band to keep one band's keys in memory at a time.
+    let (bands, rows) = (config.bands, config.rows);
+    let mut keys: Vec<(u64, u32)> = Vec::with_capacity(reps.len());
+    for band in 0..bands {
+        keys.clear();
+        for &i in &reps {
+            let r = &records[i as usize];
+            if r.shingles == 0 {
+                continue;
+            }
+            let slice = &r.sig[band * rows..(band + 1) * rows];
+            let bytes: Vec<u8> = slice.iter().flat_map(|v| v.to_le_bytes()).collect();
+            keys.push((hash64_seeded(&bytes, band as u64), i));
+        }
+        keys.sort_unstable();
+        for group in keys.chunk_by(|a, b| a.0 == b.0) {
+            for (k, &(_, i)) in group.iter().enumerate().skip(1) {
+                for &(_, j) in &group[..k.min(BUCKET_COMPARE)] {
+                    if uf.find(i) == uf.find(j) {
+                        continue;
+                    }
+                    counts.lsh_candidates += 1;
+                    let est = estimate_jaccard(&records[i as usize].sig, &records[j as usize].sig);
+                    if est >= config.threshold {
+                        counts.lsh_confirmed += 1;
+                        uf.union(i, j);
+                    }
+                }
+            }
+        }
+    }
+    drop(keys);
+
+    // Clusters, survivors and decisions.
+    let mut members: HashMap<u32, Vec<u32>> = HashMap::new();
+    for i in 0..n as u32 {
+        let root = uf.find(i);
+        members.entry(root).or_default().push(i);
+    }
+    let mut roots: Vec<u32> = members.keys().copied().collect();
+    roots.sort_unstable();
+    let mut out = Clustering {
+        counts,
+        ..Clustering::default()
+    };
+    for root in roots {
+        let group = &members[&root];
+        let survivor = if (group[0] as usize) < prior {
+            // An earlier corpus's copy is already published: it always wins.
+            group[0]
+        } else {
+            // Highest keep key; ties to the first in order (strict `>`).
+            let mut best = group[0];
+            for &m in &group[1..] {
+                if records[m as usize].keep_key > records[best as usize].keep_key {
+                    best = m;
+                }
+            }
+            best
+        };
+        let s = &records[survivor as usize];
+        let mut removed = Vec::new();
+        for &m in group {
+            if m == survivor {
+                continue;
+            }
+            let r = &records[m as usize];
+            let exact = r.exact == s.exact;
+            let similarity = if exact {
+                1.0
+            } else {
+                estimate_jaccard(&r.sig, &s.sig)
+            };
+            let containment = if exact {
+                1.0
+            } else {
+                let w = shared_words(r, s, &df, config.max_sentence_df);
+                let smaller = weight_of(r, &df, config.max_sentence_df).min(weight_of(
+                    s,
+                    &df,
+                    config.max_sentence_df,
+                ));
+                if smaller == 0 {
+                    0.0
+                } else {
+                    w as f64 / smaller as f64
+                }
+            };
+            let round = |v: f64| (v * 1000.0).round() / 1000.0;
+            if (m as usize) >= prior {
+                out.decisions.insert(
+                    r.ordinal,
+                    Decision::Duplicate {
+                        of: s.id.clone(),
+                        similarity: round(similarity),
+                        containment: round(containment),
+                        exact,
+                    },
+                );
+            }
+            removed.push(ReportMember {
+                id: r.id.clone(),
+                similarity: round(similarity),
+                containment: round(containment),
+            });
+        }
+        if (survivor as usize) >= prior {
+            out.decisions.insert(
+                s.ordinal,
+                Decision::Survivor {
+                    duplicates: removed.len() as u64,
+                },
+            );
+        }
+        if !removed.is_empty() {
+            out.clusters.push(ClusterReport {
+                cluster: out.clusters.len(),
+                survivor: s.id.clone(),
+                survivor_from_index: (survivor as usize) < prior,
+                size: group.len(),
+                removed,
+            });
+        }
+    }
+    out
+}
+
+/// Non-boilerplate sentence weight of a record (exact copies were not
+/// counted in `df`, so this looks their sentences up rather than using `weight`).
+fn weight_of(r: &DocRecord, df: &HashMap<u64, u32>, max_df: usize) -> u64 {
+    r.sentences
+        .iter()
+        .filter(|s| df.get(s).is_some_and(|&d| d as usize <= max_df))
+        .map(|&s| sentence_words(s))
+        .sum()
+}

@@ -1,0 +1,126 @@
+//! What the stage remembers about one document: hashes and a MinHash
+//! signature, never its text.
+
+use crate::config::{Config, KeepRule};
+use crate::lsh::signature;
+use crate::within::dedupe_within;
+use textmill_plugin_sdk::Doc;
+use textmill_text::hash::hash64;
+use textmill_text::normalize::normalize_for_match;
+use textmill_text::sentences::sentences;
+use textmill_text::shingle::word_shingles;
+
+/// Seed of the shingle hashes (distinct from other uses of `hash64`).
+const SHINGLE_SEED: u64 = 0x5348_494e_474c_4553; // "SHINGLES"
+
+/// Low bits of a packed sentence entry that hold its word count.
+pub const WORDS_BITS: u32 = 16;
+const WORDS_MASK: u64 = (1 << WORDS_BITS) - 1;
+
+/// The record of one document in the corpus state.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DocRecord {
+    /// Position in the run's input (or in the earlier index).
+    pub ordinal: u64,
+    /// Document id, reported as `duplicate_of`.
+    pub id: String,
+    /// Hash of the normalised text after within-document dedupe.
+    pub exact: u64,
+    /// Keep-rule score: higher survives (0 for `first`).
+    pub keep_key: f64,
+    /// Number of distinct shingles.
+    pub shingles: u32,
+    /// MinHash signature (`num_perm` values).
+    pub sig: Vec<u32>,
+    /// Sorted, distinct sentence entries: hash in the high 48 bits, word count in the low 16.
+    pub sentences: Vec<u64>,
+}
+
+/// Word count of a packed sentence entry.
+pub fn sentence_words(entry: u64) -> u64 {
+    entry & WORDS_MASK
+}
+
+/// Compute a document's record. `perms` are the MinHash permutations.
+pub fn doc_record(doc: &Doc<'_>, config: &Config, perms: &[(u64, u64)]) -> DocRecord {
+    let within = dedupe_within(doc.text, config.min_line_chars, config.near_paragraphs);
+    let text = within.text_or(doc.text);
+    let normalized = normalize_for_match(text);
+    let mut shingles = word_shingles(&normalized, config.shingle_size, SHINGLE_SEED);
+    shingles.sort_unstable();
+    shingles.dedup();
+    let mut sents: Vec<u64> = sentences(text)
+        .iter()
+        .filter_map(|s| {
+            let key = normalize_for_match(s.text);
+            let words = key.split(' ').filter(|w| !w.is_empty()).count();
+            (words >= config.sentence_min_words.max(1))
+                .then(|| (hash64(key.as_bytes()) & !WORDS_MASK) | (words as u64).min(WORDS_MASK))
+        })
+        .collect();
+    sents.sort_unstable();
+    sents.dedup();
+    let keep_key = match config.keep {
+        KeepRule::First => 0.0,
+        KeepRule::Longest => text.chars().count() as f64,
+        KeepRule::Field => config
+            .keep_field
+            .as_deref()
+            .and_then(|f| doc.field(f))
+            .and_then(|v| match v {
+                serde_json::Value::Number(n) => n.as_f64(),
+                serde_json::Value::String(s) => s.trim().parse().ok(),
+                _ => None,
+            })
+            .filter(|v: &f64| v.is_finite())
+            .unwrap_or(f64::NEG_INFINITY),
+    };
+    DocRecord {
+        ordinal: doc.ordinal,
+        id: doc.id.to_string(),
+        exact: hash64(normalized.as_bytes()),
+        keep_key,
+        shingles: shingles.len().min(u32::MAX as usize) as u32,
+        sig: signature(&shingles, perms),
+        sentences: sents,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lsh::permutations;
+
+    fn doc<'a>(text: &'a str) -> Doc<'a> {
+        Doc {
+            ordinal: 0,
+            id: "a",
+            text,
+            fields_json: "{}",
+        }
+    }
+
+    #[test]
+    fn record_is_taken_after_within_document_dedupe() {
+        let c = Config::default();
+        let p = permutations(c.num_perm);
+        let para = "Ukraine launched its cross-border incursion into Kursk Region last August.";
+        let once = format!("Head\n{para}\n");
+        let twice = format!("Head\n{para}\n{para}\n");
+        let a = doc_record(&doc(&once), &c, &p);
+        let b = doc_record(&doc(&twice), &c, &p);
+        assert_eq!(a.exact, b.exact);
+        assert_eq!(a.sig, b.sig);
+        assert_eq!(a.sentences.len(), 1);
+        assert_eq!(sentence_words(a.sentences[0]), 11); // "cross-border" is two words
+    }
+
+    #[test]
+    fn punctuation_and_case_do_not_change_the_exact_hash() {
+        let c = Config::default();
+        let p = permutations(c.num_perm);
+        let a = doc_record(&doc("Kiev’s “difficult” week.\n"), &c, &p);
+        let b = doc_record(&doc("kiev's \"Difficult\"  week\n"), &c, &p);
+        assert_eq!(a.exact, b.exact);
+    }
+}

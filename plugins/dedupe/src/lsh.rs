@@ -1,0 +1,125 @@
+//! MinHash permutations and LSH banding parameters.
+
+use textmill_text::hash::hash64_seeded;
+
+/// Seed of the permutation family. Fixed so that signatures made on any
+/// machine, in any run, compare equal; changing it invalidates saved indexes.
+pub const PERM_SEED: u64 = 0x7465_7874_6d69_6c6c; // "textmill"
+
+/// The `(a, b)` pairs of the hash permutations `h -> a*h + b (mod 2^64)`,
+/// whose high 32 bits are the MinHash value (multiply-shift hashing,
+/// Dietzfelbinger et al. 1997: 2-universal on the high bits). `a` is odd so
+/// each map is a bijection on 64-bit shingle hashes.
+pub fn permutations(num_perm: usize) -> Vec<(u64, u64)> {
+    (0..num_perm as u64)
+        .map(|i| {
+            let a = hash64_seeded(&i.to_le_bytes(), PERM_SEED) | 1;
+            let b = hash64_seeded(&(i ^ 0x5555_5555).to_le_bytes(), PERM_SEED.rotate_left(17));
+            (a, b)
+        })
+        .collect()
+}
+
+/// MinHash signature of a set of shingle hashes (duplicates do not matter).
+/// An empty set gives all `u32::MAX`.
+pub fn signature(shingles: &[u64], perms: &[(u64, u64)]) -> Vec<u32> {
+    let mut sig = vec![u32::MAX; perms.len()];
+    for &h in shingles {
+        for (s, &(a, b)) in sig.iter_mut().zip(perms) {
+            let v = (a.wrapping_mul(h).wrapping_add(b) >> 32) as u32;
+            if v < *s {
+                *s = v;
+            }
+        }
+    }
+    sig
+}
+
+/// Estimated Jaccard similarity: the share of equal signature positions.
+pub fn estimate_jaccard(a: &[u32], b: &[u32]) -> f64 {
+    if a.is_empty() || a.len() != b.len() {
+        return 0.0;
+    }
+    let eq = a.iter().zip(b).filter(|(x, y)| x == y).count();
+    eq as f64 / a.len() as f64
+}
+
+/// Probability that a pair at Jaccard `s` shares at least one band.
+pub fn candidate_probability(s: f64, bands: usize, rows: usize) -> f64 {
+    1.0 - (1.0 - s.powi(rows as i32)).powi(bands as i32)
+}
+
+/// Bands and rows for a target Jaccard `threshold` with at most `num_perm`
+/// hashes: the `(b, r)` with `b * r <= num_perm` that minimises the area of
+/// false positives below the threshold plus false negatives above it under
+/// the S-curve `1 - (1 - s^r)^b`, with equal weights. This is the rule of
+/// datasketch's `MinHashLSH` (`_optimal_param`); the S-curve's steepest point
+/// is near `(1/b)^(1/r)`. Ties go to the smaller `b * r`, then smaller `b`.
+pub fn bands_rows_for(threshold: f64, num_perm: usize) -> (usize, usize) {
+    let integrate = |f: &dyn Fn(f64) -> f64, lo: f64, hi: f64| -> f64 {
+        // Midpoint rule; the curves are smooth and 200 steps are plenty.
+        let steps = 200;
+        let w = (hi - lo) / steps as f64;
+        (0..steps)
+            .map(|i| f(lo + (i as f64 + 0.5) * w))
+            .sum::<f64>()
+            * w
+    };
+    let mut best = (f64::INFINITY, 1, 1);
+    for b in 1..=num_perm {
+        for r in 1..=num_perm / b {
+            let fp = integrate(&|s| candidate_probability(s, b, r), 0.0, threshold);
+            let fneg = integrate(&|s| 1.0 - candidate_probability(s, b, r), threshold, 1.0);
+            let err = 0.5 * fp + 0.5 * fneg;
+            if err < best.0 - 1e-12 {
+                best = (err, b, r);
+            }
+        }
+    }
+    (best.1, best.2)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn permutations_are_fixed_and_odd() {
+        let p = permutations(4);
+        assert_eq!(p, permutations(4));
+        assert!(p.iter().all(|(a, _)| a % 2 == 1));
+        assert_ne!(p[0], p[1]);
+    }
+
+    #[test]
+    fn identical_sets_have_identical_signatures() {
+        let perms = permutations(64);
+        let a = signature(&[1, 2, 3, 4], &perms);
+        let b = signature(&[4, 3, 2, 1, 1], &perms);
+        assert_eq!(estimate_jaccard(&a, &b), 1.0);
+        let c = signature(&[10, 11, 12, 13], &perms);
+        assert!(estimate_jaccard(&a, &c) < 0.2);
+    }
+
+    #[test]
+    fn estimate_tracks_true_jaccard() {
+        // 600 shared of 1000 total: J = 0.6.
+        let perms = permutations(256);
+        let a: Vec<u64> = (0..800).collect();
+        let b: Vec<u64> = (200..1000).collect();
+        let j = estimate_jaccard(&signature(&a, &perms), &signature(&b, &perms));
+        assert!((j - 0.6).abs() < 0.08, "estimate {j}");
+    }
+
+    #[test]
+    fn banding_puts_the_s_curve_at_the_threshold() {
+        for (t, n) in [(0.8, 128), (0.7, 112), (0.5, 128)] {
+            let (b, r) = bands_rows_for(t, n);
+            assert!(b * r <= n);
+            let mid = (1.0 / b as f64).powf(1.0 / r as f64);
+            assert!((mid - t).abs() < 0.1, "t={t}: b={b} r={r} mid={mid}");
+            let p = candidate_probability(t + 0.15, b, r);
+            assert!(p > 0.9, "t={t}: b={b} r={r} p={p}");
+        }
+    }
+}

@@ -1,1 +1,380 @@
+//! The stage end to end through its Rust API, as the host drives it.
 
+use crate::Dedupe;
+use proptest::prelude::*;
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use textmill_plugin_sdk::{Action, CorpusStage, Doc, Outcome, Plugin, Stats};
+
+/// Run the stage over `texts` (ids `d0`, `d1`, ...) in batches of `batch`,
+/// with observe batches handed to merge in order. Returns the outcomes.
+fn run(config: Value, texts: &[String], batch: usize) -> Vec<Outcome> {
+    let ids: Vec<String> = (0..texts.len()).map(|i| format!("d{i}")).collect();
+    run_ids(config, texts, &ids, batch)
+}
+
+fn run_ids(config: Value, texts: &[String], ids: &[String], batch: usize) -> Vec<Outcome> {
+    let docs: Vec<Doc<'_>> = texts
+        .iter()
+        .zip(ids)
+        .enumerate()
+        .map(|(i, (t, id))| Doc {
+            ordinal: i as u64,
+            id,
+            text: t,
+            fields_json: "{}",
+        })
+        .collect();
+    let mut stage = Dedupe::from_config(&config).unwrap();
+    let states: Vec<Vec<u8>> = docs
+        .chunks(batch.max(1))
+        .map(|b| stage.observe(b).unwrap())
+        .collect();
+    let views: Vec<&[u8]> = states.iter().map(Vec::as_slice).collect();
+    let merged = stage.merge(&views).unwrap();
+    stage.finish(&merged).unwrap();
+    let mut stats = Stats::default();
+    // Apply in reverse batch order: the host may run batches in any order.
+    let mut out: Vec<(usize, Outcome)> = Vec::new();
+    let chunks: Vec<(usize, &[Doc<'_>])> = docs
+        .chunks(batch.max(1))
+        .enumerate()
+        .map(|(i, c)| (i * batch.max(1), c))
+        .collect();
+    for (start, c) in chunks.into_iter().rev() {
+        for (k, o) in stage.apply_batch(c, &mut stats).into_iter().enumerate() {
+            out.push((start + k, o));
+        }
+    }
+    out.sort_by_key(|(i, _)| *i);
+    out.into_iter().map(|(_, o)| o).collect()
+}
+
+fn dropped_as(o: &Outcome) -> Option<String> {
+    match &o.action {
+        Action::Drop(r) => {
+            assert_eq!(r, "duplicate");
+            o.detail
+                .get("duplicate_of")
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        }
+        _ => None,
+    }
+}
+
+/// Kept texts (after within-document dedupe) of a run.
+fn kept(texts: &[String], outs: &[Outcome]) -> Vec<String> {
+    texts
+        .iter()
+        .zip(outs)
+        .filter_map(|(t, o)| match &o.action {
+            Action::Keep => Some(t.clone()),
+            Action::Replace(n) => Some(n.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+const SEED: &str = include_str!("../tests_fixtures/menafn-kursk.txt");
+const SEED_CLEAN: &str = include_str!("../tests_fixtures/menafn-kursk.clean.txt");
+
+#[test]
+fn seed_page_after_strip_disclaimer_becomes_the_clean_text() {
+    // The seed's lines 4..=13 (after its leading blank line): the headline and
+    // nine paragraph lines, the last four repeating the four before them.
+    let lines: Vec<&str> = SEED.trim_start().split('\n').collect();
+    let input = lines[4..=13].join("\n") + "\n";
+    assert!(input.starts_with("Kiev refuses Putin"));
+    let outs = run(json!({}), &[input], 1);
+    assert_eq!(outs[0].action, Action::Replace(SEED_CLEAN.to_string()));
+}
+
+/// A story of `n` distinct sentences built from a fixed vocabulary.
+fn story(tag: &str, n: usize) -> Vec<String> {
+    (0..n)
+        .map(|i| {
+            format!("The {tag} council said on day {i} that the harbour plan for sector {} would cost {} million and employ {} people.", i * 7 + 3, i * 13 + 5, i * 31 + 11)
+        })
+        .collect()
+}
+
+#[test]
+fn exact_and_near_copies_are_dropped_in_favour_of_the_first() {
+    let s = story("river", 12);
+    let original = format!("Harbour plan approved\n{}\n", s.join("\n"));
+    let exact = original.clone();
+    let mut edited = s.clone();
+    edited[3] = edited[3].replace("council", "COUNCIL'S");
+    let near = format!("Harbour plan finally approved!\n{}\n", edited.join("\n"));
+    let truncated = format!(
+        "Harbour plan approved\n{}\nRead more at the source\n",
+        s[..8].join("\n")
+    );
+    let other = format!("Something else\n{}\n", story("mountain", 12).join("\n"));
+    let texts = vec![original, exact, near, truncated, other];
+    let outs = run(json!({}), &texts, 2);
+    assert_eq!(outs[0].metadata.get("duplicates"), Some(&json!(3)));
+    assert_eq!(dropped_as(&outs[1]).as_deref(), Some("d0"));
+    assert_eq!(outs[1].detail.get("similarity"), Some(&json!(1.0)));
+    assert_eq!(dropped_as(&outs[2]).as_deref(), Some("d0"));
+    assert_eq!(dropped_as(&outs[3]).as_deref(), Some("d0"));
+    assert_eq!(outs[4].action, Action::Keep);
+    assert!(outs[4].metadata.is_empty());
+}
+
+#[test]
+fn documents_sharing_a_few_sentences_are_not_duplicates() {
+    // A recombined page: three sentences from each of four stories.
+    let stories: Vec<Vec<String>> = ["a", "b", "c", "d"].iter().map(|t| story(t, 10)).collect();
+    let mut texts: Vec<String> = stories
+        .iter()
+        .map(|s| format!("Headline\n{}\n", s.join("\n")))
+        .collect();
+    let mix: Vec<String> = stories.iter().flat_map(|s| s[2..5].to_vec()).collect();
+    texts.push(format!("Mixed headline\n{}\n", mix.join("\n")));
+    let outs = run(json!({}), &texts, 3);
+    assert!(outs.iter().all(|o| dropped_as(o).is_none()), "{outs:?}");
+}
+
+/// Two texts over word tokens `w0..`, with exactly `shared` of `total`
+/// 1-gram shingles in common (Jaccard = shared / total).
+fn pair_at_jaccard(shared: usize, total: usize) -> (String, String) {
+    let only = (total - shared) / 2;
+    let common: Vec<String> = (0..shared).map(|i| format!("w{i}")).collect();
+    let a: Vec<String> = (0..only).map(|i| format!("a{i}")).collect();
+    let b: Vec<String> = (0..only).map(|i| format!("b{i}")).collect();
+    (
+        format!("{} {}", common.join(" "), a.join(" ")),
+        format!("{} {}", common.join(" "), b.join(" ")),
+    )
+}
+
+#[test]
+fn jaccard_just_above_and_just_below_the_threshold() {
+    // Unigram shingles make the true Jaccard exact; 1024 hashes make the
+    // estimate tight (sd ~0.013 at 0.8); containment is switched off (1.0
+    // requires the whole smaller document, which these never are).
+    let config = json!({"threshold": 0.8, "shingle_size": 1, "num_perm": 1024,
+                        "containment": 1.0, "sentence_min_words": 1000});
+    let (a, b) = pair_at_jaccard(880, 1000); // J = 0.88
+    let outs = run(config.clone(), &[a, b], 1);
+    assert_eq!(
+        dropped_as(&outs[1]).as_deref(),
+        Some("d0"),
+        "J=0.88 must be a duplicate"
+    );
+    let (a, b) = pair_at_jaccard(720, 1000); // J = 0.72
+    let outs = run(config, &[a, b], 1);
+    assert_eq!(dropped_as(&outs[1]), None, "J=0.72 must not be a duplicate");
+}
+
+#[test]
+fn short_repeated_lines_survive_within_document_dedupe() {
+    let t =
+        "Headline\nAdvertisement\nFirst real paragraph of the story goes here.\nAdvertisement\n"
+            .to_string();
+    let outs = run(json!({}), &[t], 1);
+    assert_eq!(outs[0].action, Action::Keep);
+}
+
+#[test]
+fn keep_longest_and_keep_field() {
+    let s = story("delta", 10);
+    let short = format!("H\n{}\n", s[..9].join("\n"));
+    let long = format!("H\n{}\n", s.join("\n"));
+    let outs = run(
+        json!({"keep": "longest"}),
+        &[short.clone(), long.clone()],
+        1,
+    );
+    assert_eq!(dropped_as(&outs[0]).as_deref(), Some("d1"));
+    assert_eq!(outs[1].metadata.get("duplicates"), Some(&json!(1)));
+
+    // keep = field: the highest `score` survives, read from metadata.
+    let docs = [
+        Doc {
+            ordinal: 0,
+            id: "x",
+            text: &long,
+            fields_json: r#"{"metadata":{"score":1}}"#,
+        },
+        Doc {
+            ordinal: 1,
+            id: "y",
+            text: &long,
+            fields_json: r#"{"metadata":{"score":5}}"#,
+        },
+    ];
+    let mut stage = Dedupe::from_config(&json!({"keep": "field", "keep_field": "score"})).unwrap();
+    let st = stage.observe(&docs).unwrap();
+    let merged = stage.merge(&[&st]).unwrap();
+    stage.finish(&merged).unwrap();
+    let mut stats = Stats::default();
+    assert_eq!(
+        dropped_as(&stage.apply(&docs[0], &mut stats)).as_deref(),
+        Some("y")
+    );
+}
+
+fn tmp(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("textmill-dedupe-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(name)
+}
+
+#[test]
+fn an_index_saved_by_one_run_dedupes_the_next() {
+    let index = tmp("index.bin");
+    let old: Vec<String> = ["alpha", "beta"]
+        .iter()
+        .map(|t| format!("Head {t}\n{}\n", story(t, 8).join("\n")))
+        .collect();
+    let ids_old = vec!["old-1".to_string(), "old-2".to_string()];
+    run_ids(json!({"index_out": index}), &old, &ids_old, 1);
+
+    let mut edited = story("beta", 8);
+    edited.pop();
+    let new = vec![
+        format!("Other head\n{}\n", story("gamma", 8).join("\n")),
+        format!("Head beta, updated\n{}\n", edited.join("\n")),
+        format!("Head gamma\n{}\n", story("gamma", 8).join("\n")),
+    ];
+    let ids_new = vec!["n1".to_string(), "n2".to_string(), "n3".to_string()];
+    let report = tmp("clusters.jsonl");
+    let outs = run_ids(
+        json!({"index_in": index, "cluster_report": report}),
+        &new,
+        &ids_new,
+        2,
+    );
+    assert!(dropped_as(&outs[0]).is_none());
+    assert_eq!(dropped_as(&outs[1]).as_deref(), Some("old-2"));
+    assert_eq!(dropped_as(&outs[2]).as_deref(), Some("n1"));
+
+    let lines: Vec<Value> = std::fs::read_to_string(&report)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0]["survivor"], "old-2");
+    assert_eq!(lines[0]["survivor_from_index"], true);
+    assert_eq!(lines[0]["removed"][0]["id"], "n2");
+    assert_eq!(lines[1]["survivor"], "n1");
+    assert_eq!(lines[1]["size"], 2);
+
+    // An index made with other parameters is refused, naming the parameter.
+    let mut stage = Dedupe::from_config(&json!({"index_in": index, "num_perm": 64})).unwrap();
+    let st = stage.observe(&[]).unwrap();
+    let err = stage.finish(&st).unwrap_err();
+    assert!(err.contains("num_perm"), "{err}");
+}
+
+#[test]
+fn unobserved_documents_are_errors_not_panics() {
+    let stage = Dedupe::from_config(&json!({})).unwrap();
+    let d = Doc {
+        ordinal: 9,
+        id: "z",
+        text: "x",
+        fields_json: "{}",
+    };
+    assert!(matches!(
+        stage.apply(&d, &mut Stats::default()).action,
+        Action::Error(_)
+    ));
+}
+
+/// Corpora with built-in copies: stories from a small pool, some repeated
+/// exactly, some with a sentence dropped.
+fn corpus_strategy() -> impl Strategy<Value = Vec<String>> {
+    prop::collection::vec((0usize..6, 0usize..3, 0usize..8), 1..14).prop_map(|picks| {
+        picks
+            .into_iter()
+            .map(|(s, edit, drop)| {
+                let mut sents = story(&format!("s{s}"), 8);
+                if edit == 1 {
+                    sents.remove(drop);
+                }
+                format!("Headline {s}\n{}\n", sents.join("\n"))
+            })
+            .collect()
+    })
+}
+
+/// Clusters as sets of texts (ids change under permutation; texts do not).
+fn clusters_by_text(texts: &[String], outs: &[Outcome]) -> BTreeMap<String, Vec<String>> {
+    let ids: BTreeMap<String, &String> = texts
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (format!("d{i}"), t))
+        .collect();
+    let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (t, o) in texts.iter().zip(outs) {
+        if let Some(of) = dropped_as(o) {
+            out.entry(ids[&of].clone()).or_default().push(t.clone());
+        }
+    }
+    for v in out.values_mut() {
+        v.sort();
+    }
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    #[test]
+    fn removing_duplicates_is_idempotent(texts in corpus_strategy()) {
+        let once = kept(&texts, &run(json!({}), &texts, 3));
+        let twice = kept(&once, &run(json!({}), &once, 2));
+        prop_assert_eq!(once, twice);
+    }
+
+    #[test]
+    fn output_is_a_subset_of_input(texts in corpus_strategy()) {
+        let outs = run(json!({}), &texts, 4);
+        let out = kept(&texts, &outs);
+        prop_assert!(!out.is_empty());
+        for t in &out {
+            prop_assert!(texts.contains(t));
+        }
+        // Every drop names a kept document.
+        for o in &outs {
+            if let Some(of) = dropped_as(o) {
+                let i: usize = of[1..].parse().unwrap();
+                prop_assert!(dropped_as(&outs[i]).is_none());
+            }
+        }
+    }
+
+    #[test]
+    fn batch_size_does_not_change_the_output(texts in corpus_strategy(), batch in 1usize..6) {
+        prop_assert_eq!(run(json!({}), &texts, batch), run(json!({}), &texts, 100));
+    }
+
+    #[test]
+    fn a_permutation_keeps_the_same_clusters(texts in corpus_strategy(), seed in any::<u64>()) {
+        // Identical texts are indistinguishable, so compare clusters as
+        // sets of member texts, with the survivor dropped out of the key:
+        // which copy survives depends on order by design.
+        let mut perm = texts.clone();
+        let n = perm.len();
+        let mut x = seed | 1;
+        for i in (1..n).rev() {
+            x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+            perm.swap(i, (x % (i as u64 + 1)) as usize);
+        }
+        let a = clusters_by_text(&texts, &run(json!({}), &texts, 3));
+        let b = clusters_by_text(&perm, &run(json!({}), &perm, 3));
+        let members = |m: &BTreeMap<String, Vec<String>>| {
+            let mut all: Vec<Vec<String>> = m.iter().map(|(k, v)| {
+                let mut c = v.clone(); c.push(k.clone()); c.sort(); c
+            }).collect();
+            all.sort();
+            all
+        };
+        prop_assert_eq!(members(&a), members(&b));
+    }
+}

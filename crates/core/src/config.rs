@@ -417,13 +417,33 @@ impl Checker<'_> {
     }
 }
 
+/// Remove `.` and `name/..` pairs without touching the file system
+/// (`configs/../output` → `output`), so messages show the path a user expects.
+pub fn clean_path(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out: Vec<Component<'_>> = Vec::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir if matches!(out.last(), Some(Component::Normal(_))) => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    if out.is_empty() {
+        return PathBuf::from(".");
+    }
+    out.iter().collect()
+}
+
 /// Resolve a path from the config file against the config file's folder.
 fn resolve(base: &Path, p: &str) -> PathBuf {
     let path = PathBuf::from(p);
     if p == "-" || path.is_absolute() {
         return path;
     }
-    let mut out = base.join(&path);
+    let mut out = clean_path(&base.join(&path));
     // Keep a trailing `/` (it selects folder output).
     if p.ends_with('/') && !out.as_os_str().to_string_lossy().ends_with('/') {
         out.as_mut_os_string().push("/");
@@ -734,6 +754,16 @@ mod tests {
             err.0[0].line >= 1 && err.0[0].message.starts_with("TOML syntax"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn paths_are_cleaned_lexically() {
+        assert_eq!(
+            clean_path(Path::new("configs/../output/x.jsonl")),
+            PathBuf::from("output/x.jsonl")
+        );
+        assert_eq!(clean_path(Path::new("../a/./b")), PathBuf::from("../a/b"));
+        assert_eq!(clean_path(Path::new("a/..")), PathBuf::from("."));
     }
 
     #[test]

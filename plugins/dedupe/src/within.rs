@@ -1,7 +1,7 @@
 //! Within-document dedupe: repeated paragraphs and lines, keeping the first.
 
-use std::collections::HashSet;
-use textmill_text::lines::{join_lines, lines, paragraphs};
+use std::collections::{HashMap, HashSet};
+use textmill_text::lines::{Line, join_lines, lines, paragraphs};
 use textmill_text::normalize::normalize_for_match;
 
 /// What within-document dedupe did to one text.
@@ -29,10 +29,19 @@ impl WithinResult {
 /// one word edit (substitute, insert, delete) away from an earlier unit.
 pub fn dedupe_within(text: &str, min_chars: usize, near: bool) -> WithinResult {
     let ls = lines(text);
+    let keys: Vec<String> = ls.iter().map(|l| normalize_for_match(l.text)).collect();
+    // For each removed line, the line it copies (when known): lets a short
+    // line inside a copied run of paragraphs go with its run.
+    let mut origin: Vec<Option<usize>> = vec![None; ls.len()];
     let mut keep = vec![true; ls.len()];
+    let mut first_line: HashMap<&str, usize> = HashMap::new();
+    for (i, k) in keys.iter().enumerate() {
+        if !k.is_empty() {
+            first_line.entry(k.as_str()).or_insert(i);
+        }
+    }
     let mut seen: HashSet<String> = HashSet::new();
     let mut kept_words: Vec<Vec<String>> = Vec::new();
-    let mut removed = 0;
     let long_enough = |key: &str| key.chars().count() >= min_chars;
 
     let mut is_repeat = |key: String, seen: &mut HashSet<String>| -> bool {
@@ -67,18 +76,24 @@ pub fn dedupe_within(text: &str, min_chars: usize, near: bool) -> WithinResult {
             if is_repeat(key, &mut seen) {
                 for l in members {
                     keep[l.index] = false;
-                    removed += 1;
                 }
                 continue;
             }
         }
         for l in members {
-            if is_repeat(normalize_for_match(l.text), &mut seen) {
+            if is_repeat(keys[l.index].clone(), &mut seen) {
                 keep[l.index] = false;
-                removed += 1;
             }
         }
     }
+    for (i, k) in keys.iter().enumerate() {
+        if !keep[i] {
+            origin[i] = first_line.get(k.as_str()).copied().filter(|&o| o < i);
+        }
+    }
+    extend_copied_runs(&ls, &keys, &first_line, &mut keep, &mut origin);
+
+    let removed = keep.iter().filter(|k| !**k).count();
     if removed == 0 {
         return WithinResult {
             text: None,
@@ -89,6 +104,55 @@ pub fn dedupe_within(text: &str, min_chars: usize, near: bool) -> WithinResult {
     WithinResult {
         text: Some(out),
         lines_removed: removed,
+    }
+}
+
+/// Remove short lines that sit inside a removed copy of a run of lines: when
+/// a neighbour (skipping blank lines) was removed as a copy of line `o`, and
+/// this line repeats the line next to `o` on the same side, it belongs to the
+/// copied run. A short line repeated on its own is left alone.
+fn extend_copied_runs(
+    ls: &[Line<'_>],
+    keys: &[String],
+    first_line: &HashMap<&str, usize>,
+    keep: &mut [bool],
+    origin: &mut [Option<usize>],
+) {
+    let nonblank: Vec<usize> = (0..ls.len()).filter(|&i| !keys[i].is_empty()).collect();
+    let pos_of: HashMap<usize, usize> = nonblank.iter().enumerate().map(|(p, &i)| (i, p)).collect();
+    let mut changed = true;
+    while changed {
+        changed = false;
+        for p in 0..nonblank.len() {
+            let i = nonblank[p];
+            if !keep[i] {
+                continue;
+            }
+            let Some(&o) = first_line.get(keys[i].as_str()) else {
+                continue;
+            };
+            if o >= i {
+                continue;
+            }
+            let Some(&op) = pos_of.get(&o) else { continue };
+            let neighbour_copies = |np: Option<usize>, onp: Option<usize>| match (np, onp) {
+                (Some(np), Some(onp)) => {
+                    let n = nonblank[np];
+                    !keep[n] && origin[n] == Some(nonblank[onp])
+                }
+                _ => false,
+            };
+            let before = neighbour_copies(p.checked_sub(1), op.checked_sub(1));
+            let after = neighbour_copies(
+                Some(p + 1).filter(|&x| x < nonblank.len()),
+                Some(op + 1).filter(|&x| x < nonblank.len()),
+            );
+            if before || after {
+                keep[i] = false;
+                origin[i] = Some(o);
+                changed = true;
+            }
+        }
     }
 }
 
@@ -126,6 +190,19 @@ mod tests {
     fn short_lines_are_never_dropped() {
         let t = "Advertisement\nA long paragraph of real text here.\nAdvertisement\n";
         assert_eq!(dedupe_within(t, 20, false).text, None);
+    }
+
+    #[test]
+    fn a_short_line_inside_a_copied_run_goes_with_its_run() {
+        let t = "Headline\nThe first long paragraph of the story.\nMeanwhile\nThe second long paragraph of the story.\nThe first long paragraph of the story.\nMeanwhile\nThe second long paragraph of the story.\nMeanwhile\n";
+        let r = dedupe_within(t, 20, false);
+        // The second "Meanwhile" is inside the copied run; the third is alone.
+        assert_eq!(
+            r.text.as_deref(),
+            Some(
+                "Headline\nThe first long paragraph of the story.\nMeanwhile\nThe second long paragraph of the story.\nMeanwhile\n"
+            )
+        );
     }
 
     #[test]

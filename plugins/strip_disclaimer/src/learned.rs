@@ -306,6 +306,33 @@ mod tests {
     }
 
     #[test]
+    fn merge_is_associative_so_sharded_runs_learn_the_same() {
+        // Sharded runs merge batch states per shard, then the shard states.
+        let site = site_hash("x.com");
+        let batch = |words: &[&str]| {
+            let mut s = Vec::new();
+            for w in words {
+                push_doc(
+                    &mut s,
+                    site,
+                    &[(k(w), 9), (k("get our free newsletter"), 4)],
+                );
+            }
+            s
+        };
+        let (a, b, c) = (batch(&["one", "two"]), batch(&[]), batch(&["three"]));
+        let flat = merge(&[&a, &b, &c]).expect("merges");
+        let ab = merge(&[&a, &b]).expect("merges");
+        let c1 = merge(&[&c]).expect("merges");
+        assert_eq!(merge(&[&ab, &c1]).expect("merges"), flat);
+        let bc = merge(&[&b, &c]).expect("merges");
+        assert_eq!(merge(&[&a, &bc]).expect("merges"), flat);
+        // An empty shard (every batch empty) changes nothing.
+        let empty = merge(&[&b]).expect("merges");
+        assert_eq!(merge(&[&flat, &empty]).expect("merges"), flat);
+    }
+
+    #[test]
     fn corrupt_states_are_errors_not_panics() {
         assert!(merge(&[b"nope"]).is_err());
         assert!(Learned::build(b"SDL1\x01\x02", &P).is_err());

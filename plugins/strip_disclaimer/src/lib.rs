@@ -5,7 +5,8 @@
 //! why it removed each line.
 //!
 //! Four layers, each a parameter (see [`config::RawConfig`]):
-//! - [`rules`]: versioned rule packs (`rules/*.toml`, embedded), plus user packs and inline patterns.
+//! - [`rules`]: versioned rule packs (`rules/*.toml`, embedded), plus user packs and inline patterns;
+//!   the `bylines` pack cuts bylines and publication stamps off the top of a page.
 //! - structure ([`stage`]): top and bottom zones, footer blocks, the headline.
 //! - [`learned`]: lines that recur across different stories of one site (corpus stage).
 //! - [`classify`]: a jusText-style line classifier.
@@ -27,14 +28,19 @@
 //!   {"line": 2, "text": "...", "kind": "classifier", "by": "classifier", "zone": "top", "score": 0.21, "class": "bad"}]}
 //! ```
 //!
+//! A byline cut from the start of a kept line is recorded the same way with
+//! `"kind": "byline", "match": "prefix"` and the cut text in `text`; the rest
+//! of that line is kept verbatim.
+//!
 //! `line` is the 0-based line index in the input text; `match` is one of
-//! `line`, `phrase`, `short_phrase`, `regex`, `footer_header`; `zone` is `top`,
+//! `line`, `phrase`, `short_phrase`, `regex`, `footer_header`, `prefix`; `zone` is `top`,
 //! `core`, `bottom` (or `any` with `structure = false`).
 //!
 //! ## Stats
-//! `docs_in`, `docs_changed`, `lines_in`, `lines_removed`, `bytes_removed`,
-//! `lines_removed.<kind>` (pack kind, `learned` or `classifier`),
-//! `docs_dropped.all_boilerplate`, and `learned_patterns` (once, from `finish`... reported per apply as 0).
+//! `docs_in`, `docs_changed`, `lines_in`, `lines_removed`, `bytes_removed`
+//! (removed lines and prefixes), `lines_removed.<kind>` (pack kind, `learned`
+//! or `classifier`), `prefixes_removed.<kind>` (a byline or stamp cut from the
+//! start of a line, kind `byline`) and `docs_dropped.all_boilerplate`.
 //!
 //! ```
 //! use textmill_plugin_sdk::{CorpusStage, Doc, Plugin, Stats, Action, serde_json::json};
@@ -175,7 +181,8 @@ impl CorpusStage for StripDisclaimer {
         );
         stats.add("lines_in", d.lines.len() as f64);
         let removed = d.removed_count();
-        if removed == 0 {
+        let cut = d.kept_cut();
+        if removed == 0 && cut.is_none() {
             return Outcome::keep();
         }
         let mut bytes = 0usize;
@@ -187,6 +194,17 @@ impl CorpusStage for StripDisclaimer {
                 );
                 bytes += l.text.len() + 1;
             }
+        }
+        if let Some((_, c)) = cut {
+            let kind = self
+                .settings
+                .rules
+                .as_ref()
+                .and_then(|r| r.packs.get(c.pack))
+                .map(|p| p.kind.as_str())
+                .unwrap_or("rule");
+            stats.add(&format!("prefixes_removed.{kind}"), 1.0);
+            bytes += c.len;
         }
         stats.add("lines_removed", removed as f64);
         stats.add("bytes_removed", bytes as f64);

@@ -12,7 +12,18 @@
 //! short_phrases = ["disclaimer"]               # only in short lines
 //! footer_headers = ["legal disclaimer"]        # whole line that opens a footer block
 //! regexes = ['^\s*(©|\(c\)|copyright\b)']      # over the trimmed original line
+//! prefixes = ['By \\. {{NAME}} \\. ']            # cut from the start of a top line
+//! [defines]                                    # `{{NAME}}` in `prefixes`
+//! NAME = '\p{Lu}\w+(?: \p{Lu}\w+)*'
 //! ```
+//!
+//! `prefixes` are regexes (case-sensitive unless they say `(?i)`: a byline is
+//! told from a sentence by its capitalised name) anchored at the start of a
+//! line. They are tried on the first lines of a page, down to the first
+//! paragraph, again and again while one matches, so a byline, then a
+//! "Published" stamp, then an "Updated" stamp come off one after the other.
+//! A line consumed whole is removed; otherwise only the matched prefix is cut
+//! and the rest of the line is kept verbatim (see [`RuleSet::cut_prefix`]).
 //!
 //! Every string except the regexes is normalised with
 //! [`normalize_for_match`] when the pack is loaded, and lines are normalised
@@ -46,6 +57,7 @@ pub const BUILTIN_PACKS: &[(&str, &str)] = &[
     ("comments", include_str!("../rules/comments.toml")),
     ("related", include_str!("../rules/related.toml")),
     ("truncation", include_str!("../rules/truncation.toml")),
+    ("bylines", include_str!("../rules/bylines.toml")),
 ];
 
 /// A problem with a rule pack, naming the pack.
@@ -105,6 +117,43 @@ pub struct Pack {
     /// Case-insensitive regexes over the trimmed original line.
     #[serde(default)]
     pub regexes: Vec<String>,
+    /// Regexes anchored at the start of a top line whose match is cut off
+    /// (bylines, timestamps); `{{NAME}}` stands for `defines.NAME`.
+    #[serde(default)]
+    pub prefixes: Vec<String>,
+    /// Named regex fragments for `prefixes`; a define may use earlier-sorted ones.
+    #[serde(default)]
+    pub defines: std::collections::BTreeMap<String, String>,
+}
+
+impl Pack {
+    /// `prefixes` with every `{{NAME}}` replaced by its define (defines may
+    /// nest a few levels). An unknown name is an error naming it.
+    pub fn expanded_prefixes(&self) -> Result<Vec<String>, PackError> {
+        let mut out = Vec::new();
+        for p in &self.prefixes {
+            let mut s = p.clone();
+            // Defines may refer to one another; a few rounds cover any sane nesting.
+            for _ in 0..4 {
+                if !s.contains("{{") {
+                    break;
+                }
+                for (k, v) in &self.defines {
+                    s = s.replace(&format!("{{{{{k}}}}}"), &format!("(?:{v})"));
+                }
+            }
+            if let Some(at) = s.find("{{") {
+                let name: String = s[at + 2..].chars().take_while(|&c| c != '}').collect();
+                return Err(PackError::Regex {
+                    pack: self.name.clone(),
+                    pattern: p.clone(),
+                    message: format!("no define `{name}`"),
+                });
+            }
+            out.push(s);
+        }
+        Ok(out)
+    }
 }
 
 impl Pack {
@@ -130,6 +179,8 @@ pub enum MatchHow {
     Regex,
     /// The line opens a footer block.
     FooterHeader,
+    /// Prefix patterns consumed the whole line.
+    Prefix,
 }
 
 impl MatchHow {
@@ -141,6 +192,7 @@ impl MatchHow {
             MatchHow::ShortPhrase => "short_phrase",
             MatchHow::Regex => "regex",
             MatchHow::FooterHeader => "footer_header",
+            MatchHow::Prefix => "prefix",
         }
     }
 }
@@ -184,6 +236,19 @@ pub struct RuleSet {
     regexes: Option<RegexSet>,
     /// Per regex: (pack, source).
     regex_meta: Vec<(usize, String)>,
+    /// Prefix patterns, each anchored: (regex, pack, source as written).
+    prefixes: Vec<(regex::Regex, usize, String)>,
+}
+
+/// A prefix cut from a line by [`RuleSet::cut_prefix`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PrefixCut {
+    /// Bytes cut from the start of the line.
+    pub len: usize,
+    /// Pack of the first pattern that matched.
+    pub pack: usize,
+    /// Source of every pattern that matched, in order.
+    pub patterns: Vec<String>,
 }
 
 impl RuleSet {
@@ -196,7 +261,17 @@ impl RuleSet {
         let mut phrase_meta = Vec::new();
         let mut regex_pats = Vec::new();
         let mut regex_meta = Vec::new();
+        let mut prefixes = Vec::new();
         for (pi, p) in packs.iter().enumerate() {
+            for (src, written) in p.expanded_prefixes()?.into_iter().zip(&p.prefixes) {
+                let re =
+                    regex::Regex::new(&format!("^(?:{src})")).map_err(|e| PackError::Regex {
+                        pack: p.name.clone(),
+                        pattern: written.clone(),
+                        message: e.to_string(),
+                    })?;
+                prefixes.push((re, pi, written.clone()));
+            }
             infos.push(PackInfo {
                 name: p.name.clone(),
                 version: p.version.clone(),
@@ -269,7 +344,41 @@ impl RuleSet {
             phrase_meta,
             regexes,
             regex_meta,
+            prefixes,
         })
+    }
+
+    /// True when some pack has prefix patterns.
+    pub fn has_prefixes(&self) -> bool {
+        !self.prefixes.is_empty()
+    }
+
+    /// Cut prefix patterns off the start of `line` while one matches (at most
+    /// 8 rounds, so patterns that match nothing useful cannot loop). Returns
+    /// None when none matched.
+    pub fn cut_prefix(&self, line: &str) -> Option<PrefixCut> {
+        let mut at = 0;
+        let mut cut: Option<PrefixCut> = None;
+        for _ in 0..8 {
+            let rest = &line[at..];
+            let hit = self
+                .prefixes
+                .iter()
+                .find_map(|(re, pack, src)| match re.find(rest) {
+                    Some(m) if m.end() > 0 => Some((m.end(), *pack, src)),
+                    _ => None,
+                });
+            let Some((len, pack, src)) = hit else { break };
+            at += len;
+            let c = cut.get_or_insert(PrefixCut {
+                len: 0,
+                pack,
+                patterns: Vec::new(),
+            });
+            c.len = at;
+            c.patterns.push(src.clone());
+        }
+        cut
     }
 
     /// Match every line of a document.

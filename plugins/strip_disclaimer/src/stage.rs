@@ -20,7 +20,7 @@ use crate::classify::{self, Class, Features};
 use crate::config::Settings;
 use crate::learned::{Learned, learned_key};
 use crate::prepare::Keys;
-use crate::rules::{MatchHow, RuleHit};
+use crate::rules::{MatchHow, PrefixCut, RuleHit};
 use textmill_plugin_sdk::serde_json::{Map, Value, json};
 use textmill_text::lines::{Line, lines};
 
@@ -61,16 +61,30 @@ pub struct Decision<'a> {
     pub removed: Vec<Option<Why>>,
     /// Index of the line kept as headline, if one was found.
     pub headline: Option<usize>,
+    /// A byline or stamp cut from the start of a kept line: (line, cut).
+    pub cut: Option<(usize, PrefixCut)>,
 }
 
 impl Decision<'_> {
-    /// The kept lines, in order (blank lines included; `join_lines` collapses them).
+    /// The kept lines, in order (blank lines included; `join_lines` collapses
+    /// them), with the prefix cut applied.
     pub fn kept(&self) -> impl Iterator<Item = &str> {
         self.lines
             .iter()
             .zip(&self.removed)
             .filter(|(_, r)| r.is_none())
-            .map(|(l, _)| l.text)
+            .map(|(l, _)| match &self.cut {
+                Some((i, c)) if *i == l.index => &l.text[c.len..],
+                _ => l.text,
+            })
+    }
+
+    /// The prefix cut, when its line is kept.
+    pub fn kept_cut(&self) -> Option<(usize, &PrefixCut)> {
+        match &self.cut {
+            Some((i, c)) if self.removed[*i].is_none() => Some((*i, c)),
+            _ => None,
+        }
     }
 
     /// Number of removed lines.
@@ -104,11 +118,18 @@ pub fn decide<'a>(
     // A short phrase ("facebook", "newsletter") is weak evidence: it does not
     // outweigh a line that reads as a sentence ("Ironically, he learnt his
     // fate on the same Facebook group.").
+    // Likewise a phrase inside a whole article on one line (CNN/DailyMail
+    // ships articles as one line; "become a member" may be a quote): a
+    // boilerplate paragraph is never that long.
     for (h, f) in hits.iter_mut().zip(&feats) {
-        if h.as_ref().is_some_and(|h| h.how == MatchHow::ShortPhrase) && f.terminal && f.words > 6 {
+        let how = h.as_ref().map(|h| h.how);
+        if (how == Some(MatchHow::ShortPhrase) && f.terminal && f.words > 6)
+            || (how == Some(MatchHow::Phrase) && f.words > PHRASE_LINE_WORDS)
+        {
             *h = None;
         }
     }
+    let cut = cut_top_prefixes(settings, &ls, &raw, &feats, &mut hits);
     let mut buf = Vec::new();
     let learned_docs: Vec<Option<u32>> = (0..n)
         .map(|i| {
@@ -194,6 +215,10 @@ pub fn decide<'a>(
                 }
                 // Only strong evidence stops the walk: a headline may well
                 // mention Facebook or a newsletter.
+                // A byline line sits between headline and story; step over it.
+                if hits[i].as_ref().is_some_and(|h| h.how == MatchHow::Prefix) {
+                    continue;
+                }
                 let weak = hits[i]
                     .as_ref()
                     .is_some_and(|h| h.how == MatchHow::ShortPhrase);
@@ -262,7 +287,59 @@ pub fn decide<'a>(
         lines: ls,
         removed,
         headline,
+        cut,
     }
+}
+
+/// Lines longer than this many words are story, whatever phrase they
+/// contain. The longest boilerplate paragraphs (cookie notices, legal
+/// disclaimers) run to about 60 words.
+const PHRASE_LINE_WORDS: usize = 120;
+
+/// How many non-blank lines from the top may carry a byline: a title, a
+/// kicker, a byline and a stamp, with a little navigation above them.
+const BYLINE_LINES: usize = 8;
+
+/// Try the prefix patterns (bylines, stamps) on the page's top lines, down to
+/// the first paragraph. A line consumed whole becomes a rule hit; the first
+/// line with a partial match gets its prefix cut and ends the search.
+fn cut_top_prefixes(
+    settings: &Settings,
+    ls: &[Line<'_>],
+    raw: &[&str],
+    feats: &[Features],
+    hits: &mut [Option<RuleHit>],
+) -> Option<(usize, PrefixCut)> {
+    let rs = settings.rules.as_ref().filter(|r| r.has_prefixes())?;
+    let mut seen = 0;
+    for (i, l) in ls.iter().enumerate() {
+        if l.is_blank() {
+            continue;
+        }
+        seen += 1;
+        if seen > BYLINE_LINES {
+            break;
+        }
+        if let Some(c) = rs.cut_prefix(raw[i]) {
+            if raw[i][c.len..].trim().is_empty() {
+                if hits[i].is_none() {
+                    hits[i] = Some(RuleHit {
+                        pack: c.pack,
+                        how: MatchHow::Prefix,
+                        pattern: c.patterns.join(" + "),
+                    });
+                }
+                continue;
+            }
+            return Some((i, c));
+        }
+        // The first paragraph ends the header: bylines are not searched inside the story.
+        let f = &feats[i];
+        if f.words >= classify::SHORT_WORDS && classify::score(f) >= classify::GOOD_SCORE {
+            break;
+        }
+    }
+    None
 }
 
 /// A headline: short, not a sentence run, not a symbol-laden menu line.
@@ -327,6 +404,24 @@ pub fn explain(d: &Decision<'_>, settings: &Settings, site: &str) -> Value {
                 m.insert("class".into(), json!(class.as_str()));
             }
         }
+        removed.push(Value::Object(m));
+    }
+    if let Some((i, c)) = d.kept_cut() {
+        let pack = settings.rules.as_ref().and_then(|r| r.packs.get(c.pack));
+        let mut m = Map::new();
+        m.insert("line".into(), json!(i));
+        m.insert("text".into(), json!(&d.lines[i].text[..c.len]));
+        m.insert(
+            "kind".into(),
+            json!(pack.map(|p| p.kind.as_str()).unwrap_or("rule")),
+        );
+        m.insert("by".into(), json!("rule"));
+        if let Some(p) = pack {
+            m.insert("pack".into(), json!(p.name));
+            m.insert("pack_version".into(), json!(p.version));
+        }
+        m.insert("match".into(), json!("prefix"));
+        m.insert("pattern".into(), json!(c.patterns.join(" + ")));
         removed.push(Value::Object(m));
     }
     json!({

@@ -140,3 +140,75 @@ fn url_host_is_the_site_fallback() {
     );
     assert_eq!(url_host("example.org/x"), "example.org");
 }
+
+/// Output text of the default stage, or the reason it was dropped.
+fn cleaned(text: &str) -> String {
+    match run(&stage(json!({})), text).action {
+        Action::Keep => text.to_string(),
+        Action::Replace(t) => t,
+        other => format!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_daily_mail_byline_and_stamps_are_cut_from_the_first_line() {
+    // CNN/DailyMail dev articles (one line each), shortened.
+    let story = "The bishop of the Fargo Catholic Diocese in North Dakota has exposed potentially hundreds of church members to the hepatitis A virus.";
+    for prefix in [
+        "By . Associated Press . PUBLISHED: . 14:11 EST, 25 October 2013 . | . UPDATED: . 15:36 EST, 25 October 2013 . ",
+        "By . Daily Mail Reporter . Last updated at 1:25 AM on 3rd August 2011 . ",
+        "By . Harriet Arkell For Mailonline . ",
+        "By . John Hall . and Ted Thornhill . ",
+        "PUBLISHED: . 07:04 EST, 9 January 2014 . | . UPDATED: . 07:16 EST, 9 January 2014 . ",
+        "Published: 10:02 GMT, 3 May 2014 | Updated: 11:40 GMT, 3 May 2014 | ",
+    ] {
+        assert_eq!(
+            cleaned(&format!("{prefix}{story}")),
+            format!("{story}\n"),
+            "{prefix}"
+        );
+    }
+}
+
+#[test]
+fn story_datelines_and_sentences_starting_with_by_are_not_bylines() {
+    for text in [
+        "LONDON (Reuters) - The central bank raised interest rates on Thursday for the first time in a decade, citing inflation.",
+        "(CNN) -- Ralph Mata was an internal affairs lieutenant for the Miami-Dade Police Department, working in the division.",
+        "(MENAFN) Ukraine said on Monday that its troops had advanced further into the Kursk region over the weekend.",
+        "By the time the firefighters arrived, the warehouse on the edge of town had burned to the ground overnight.",
+        "By . 2014 the council had spent more than it raised in taxes for the third year in a row, auditors said.",
+    ] {
+        assert_eq!(run(&stage(json!({})), text).action, Action::Keep, "{text}");
+    }
+}
+
+#[test]
+fn a_byline_line_under_the_headline_goes_and_the_headline_stays() {
+    let body = "The council approved the new budget on Monday after a long debate about schools, roads and the harbour.\n";
+    for byline in [
+        "By John Smith, Reuters",
+        "By JANE DOE Associated Press",
+        "Posted by Jo Bloggs | 3 May 2014",
+    ] {
+        let text = format!("Council passes budget\n{byline}\n{body}");
+        assert_eq!(
+            cleaned(&text),
+            format!("Council passes budget\n{body}"),
+            "{byline}"
+        );
+    }
+}
+
+#[test]
+fn a_cut_prefix_is_explained_with_its_text() {
+    let out = run(
+        &stage(json!({"explain": true})),
+        "By . Sophie Jane Evans . It looks as though it is lying in wait to sting unsuspecting beachgoers on the coast.",
+    );
+    let r = &out.metadata["strip_disclaimer"]["removed"][0];
+    assert_eq!(r["kind"], json!("byline"));
+    assert_eq!(r["match"], json!("prefix"));
+    assert_eq!(r["text"], json!("By . Sophie Jane Evans . "));
+    assert_eq!(r["pack"], json!("bylines"));
+}

@@ -1,0 +1,1 @@
+//! Criterion micro-benchmarks of textmill's hot paths live in `benches/`.

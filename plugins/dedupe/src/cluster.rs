@@ -109,25 +109,56 @@ impl UnionFind {
     }
 }
 
-/// Shared sentence weight (words) between two records, counting only
-/// sentences that are not boilerplate (`df` within the limit).
-fn shared_words(a: &DocRecord, b: &DocRecord, df: &HashMap<u64, u32>, max_df: usize) -> u64 {
-    let (mut i, mut j, mut w) = (0, 0, 0);
-    while i < a.sentences.len() && j < b.sentences.len() {
-        let (x, y) = (a.sentences[i], b.sentences[j]);
-        if x == y {
-            if df.get(&x).is_some_and(|&d| d as usize <= max_df) {
-                w += sentence_words(x);
-            }
-            i += 1;
-            j += 1;
-        } else if x < y {
-            i += 1;
-        } else {
-            j += 1;
-        }
+/// Sentence evidence: document frequencies and the boilerplate cut.
+struct Evidence {
+    df: HashMap<u64, u32>,
+    cut: usize,
+}
+
+impl Evidence {
+    fn counts(&self, s: u64) -> bool {
+        // Sentences of exact copies were not counted; they have the
+        // representative's, which is in the map.
+        self.df.get(&s).is_some_and(|&d| d as usize <= self.cut)
     }
-    w
+
+    /// Non-boilerplate sentence weight (words) of a record.
+    fn weight(&self, r: &DocRecord) -> u64 {
+        r.sentences
+            .iter()
+            .filter(|&&s| self.counts(s))
+            .map(|&s| sentence_words(s))
+            .sum()
+    }
+
+    /// Shared non-boilerplate sentence weight of two records (sorted lists).
+    fn shared(&self, a: &DocRecord, b: &DocRecord) -> u64 {
+        let (mut i, mut j, mut w) = (0, 0, 0);
+        while i < a.sentences.len() && j < b.sentences.len() {
+            let (x, y) = (a.sentences[i], b.sentences[j]);
+            if x == y {
+                if self.counts(x) {
+                    w += sentence_words(x);
+                }
+                i += 1;
+                j += 1;
+            } else if x < y {
+                i += 1;
+            } else {
+                j += 1;
+            }
+        }
+        w
+    }
+
+    /// Whether most of the smaller document's text is in the other, with
+    /// some overall shingle overlap as well.
+    fn contained(&self, a: &DocRecord, b: &DocRecord, wa: u64, wb: u64, config: &Config) -> bool {
+        let smaller = wa.min(wb);
+        smaller > 0
+            && self.shared(a, b) as f64 >= config.containment * smaller as f64
+            && estimate_jaccard(&a.sig, &b.sig) >= config.containment_min_jaccard
+    }
 }
 
 /// Cluster `records`: `records[..prior]` come from an earlier index and
@@ -155,45 +186,54 @@ pub fn cluster(records: &[DocRecord], prior: usize, config: &Config) -> Clusteri
     }
     drop(first_of);
 
-    // Sentence document frequency over representatives, and each one's
-    // non-boilerplate sentence weight.
+    // Sentence document frequency over representatives. A sentence in more
+    // than `boilerplate_cut` documents is boilerplate (a site's disclaimer,
+    // a cookie banner): it is neither shared text nor part of a document's
+    // length. The cut grows with the corpus because a real sentence quoted
+    // by many pages recurs more often in a bigger crawl too.
+    let boilerplate_cut = config
+        .max_sentence_df
+        .max((config.boilerplate_df_fraction * reps.len() as f64).ceil() as usize);
     let mut postings: Vec<(u64, u32)> = reps
         .iter()
         .flat_map(|&i| records[i as usize].sentences.iter().map(move |&s| (s, i)))
         .collect();
     postings.sort_unstable();
     let mut df: HashMap<u64, u32> = HashMap::new();
-    let mut weight = vec![0u64; n];
-    let mut shared: HashMap<(u32, u32), u64> = HashMap::new();
+    let mut candidates: Vec<(u32, u32)> = Vec::new();
     for group in postings.chunk_by(|a, b| a.0 == b.0) {
-        let s = group[0].0;
-        df.insert(s, group.len() as u32);
-        if group.len() > config.max_sentence_df {
-            continue;
-        }
-        let w = sentence_words(s);
-        for (k, &(_, i)) in group.iter().enumerate() {
-            weight[i as usize] += w;
-            for &(_, j) in &group[..k] {
-                *shared.entry((j, i)).or_insert(0) += w;
+        df.insert(group[0].0, group.len() as u32);
+        // Candidate pairs come only from rarer sentences, which bounds the
+        // pairs per sentence; the similarity itself counts every
+        // non-boilerplate sentence.
+        if group.len() <= config.max_sentence_df {
+            for (k, &(_, i)) in group.iter().enumerate() {
+                for &(_, j) in &group[..k] {
+                    candidates.push((j, i));
+                }
             }
         }
     }
     drop(postings);
+    candidates.sort_unstable();
+    candidates.dedup();
+    let evidence = Evidence {
+        df,
+        cut: boilerplate_cut,
+    };
+    let weight: Vec<u64> = records.iter().map(|r| evidence.weight(r)).collect();
 
     // Containment: a truncated or lightly edited copy keeps most of its
     // sentences; a document that merely quotes a few sentences of another does not.
-    let mut shared_pairs: Vec<((u32, u32), u64)> = shared.into_iter().collect();
-    shared_pairs.sort_unstable();
-    for &((a, b), w) in &shared_pairs {
+    for &(a, b) in &candidates {
         counts.sentence_candidates += 1;
-        let smaller = weight[a as usize].min(weight[b as usize]);
-        if smaller > 0 && w as f64 >= config.containment * smaller as f64 {
+        let (ra, rb) = (&records[a as usize], &records[b as usize]);
+        if evidence.contained(ra, rb, weight[a as usize], weight[b as usize], config) {
             counts.containment_confirmed += 1;
             uf.union(a, b);
         }
     }
-    drop(shared_pairs);
+    drop(candidates);
 
     // MinHash LSH, band by band to keep one band's keys in memory at a time.
     let (bands, rows) = (config.bands, config.rows);
@@ -220,6 +260,21 @@ pub fn cluster(records: &[DocRecord], prior: usize, config: &Config) -> Clusteri
                     let est = estimate_jaccard(&records[i as usize].sig, &records[j as usize].sig);
                     if est >= config.threshold {
                         counts.lsh_confirmed += 1;
+                        uf.union(i, j);
+                    }
+                    // Truncated copies may share a band without reaching the
+                    // Jaccard threshold; containment decides those.
+                    let (ri, rj) = (&records[i as usize], &records[j as usize]);
+                    if est < config.threshold
+                        && evidence.contained(
+                            ri,
+                            rj,
+                            weight[i as usize],
+                            weight[j as usize],
+                            config,
+                        )
+                    {
+                        counts.containment_confirmed += 1;
                         uf.union(i, j);
                     }
                 }
@@ -271,12 +326,8 @@ pub fn cluster(records: &[DocRecord], prior: usize, config: &Config) -> Clusteri
             let containment = if exact {
                 1.0
             } else {
-                let w = shared_words(r, s, &df, config.max_sentence_df);
-                let smaller = weight_of(r, &df, config.max_sentence_df).min(weight_of(
-                    s,
-                    &df,
-                    config.max_sentence_df,
-                ));
+                let w = evidence.shared(r, s);
+                let smaller = weight[m as usize].min(weight[survivor as usize]);
                 if smaller == 0 {
                     0.0
                 } else {
@@ -320,14 +371,4 @@ pub fn cluster(records: &[DocRecord], prior: usize, config: &Config) -> Clusteri
         }
     }
     out
-}
-
-/// Non-boilerplate sentence weight of a record (exact copies were not
-/// counted in `df`, so this looks their sentences up rather than using `weight`).
-fn weight_of(r: &DocRecord, df: &HashMap<u64, u32>, max_df: usize) -> u64 {
-    r.sentences
-        .iter()
-        .filter(|s| df.get(s).is_some_and(|&d| d as usize <= max_df))
-        .map(|&s| sentence_words(s))
-        .sum()
 }

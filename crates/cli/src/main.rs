@@ -36,6 +36,9 @@ struct Cli {
     /// Less output: no progress, no table.
     #[arg(short, long, global = true)]
     quiet: bool,
+    /// More output: -v lists the plugin files loaded; -vv also logs every batch.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
     #[command(subcommand)]
     command: Command,
 }
@@ -193,7 +196,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<u8> {
             match shard {
                 Some(shard) => run_shard(&config, input, output, threads, shard, pass, cli.quiet),
                 None if pass.is_some() => bail!("--pass needs --shard (or a Slurm array task)"),
-                None => run(&config, input, output, threads, cli.quiet),
+                None => run(&config, input, output, threads, cli.quiet, cli.verbose),
             }
         }
         Command::MergeState {
@@ -291,22 +294,10 @@ fn run(
     output: Option<PathBuf>,
     threads: Option<usize>,
     quiet: bool,
+    verbose: u8,
 ) -> anyhow::Result<u8> {
     let config = PipelineConfig::load(config_path)?;
-    let input = match input.or_else(|| config.input.path.clone()) {
-        Some(p) => p,
-        None => bail!(
-            "no input: set [input] path in {} or pass --input",
-            config_path.display()
-        ),
-    };
-    let output = match output.or_else(|| config.output.path.clone()) {
-        Some(p) => p,
-        None => bail!(
-            "no output: set [output] path in {} or pass --output",
-            config_path.display()
-        ),
-    };
+    let (input, output) = io_paths(&config, config_path, input, output)?;
     let paths = RunPaths {
         rejects: config
             .output
@@ -323,7 +314,24 @@ fn run(
     };
     let rejects_exit = config.run.rejects_exit;
     let mut pipeline = Pipeline::build(config)?;
-    let bar = progress::Reporter::new(quiet);
+    if verbose >= 1 {
+        for s in &pipeline.stages {
+            let lib = s.instance.library();
+            eprintln!(
+                "stage {}: {} {} from {}",
+                s.config.index,
+                lib.name,
+                lib.version,
+                lib.path.display()
+            );
+        }
+        eprintln!(
+            "input {}, output {}",
+            paths.input.display(),
+            paths.output.display()
+        );
+    }
+    let bar = progress::Reporter::new(quiet, verbose);
     let options = RunOptions {
         threads: threads.unwrap_or(0),
         progress: Some(bar.callback()),
@@ -448,7 +456,7 @@ fn run_shard(
             .find(|&p| !out.shard_file(p, shard.index, "done").exists())
             .unwrap_or(passes),
     };
-    let bar = progress::Reporter::new(quiet);
+    let bar = progress::Reporter::new(quiet, 0);
     let options = RunOptions {
         threads: threads.unwrap_or(0),
         progress: Some(bar.callback()),

@@ -1,5 +1,5 @@
 //! Progress while a run goes: a bar on a terminal, a log line every few
-//! seconds otherwise, nothing with `--quiet`.
+//! seconds otherwise (every batch with `-vv`), nothing with `--quiet`.
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
@@ -14,15 +14,18 @@ const LOG_EVERY: Duration = Duration::from_secs(10);
 pub struct Reporter {
     bar: Option<ProgressBar>,
     log: bool,
+    every_batch: bool,
 }
 
 impl Reporter {
     /// A reporter for stderr.
-    pub fn new(quiet: bool) -> Reporter {
+    pub fn new(quiet: bool, verbose: u8) -> Reporter {
+        let every_batch = verbose >= 2;
         if quiet {
             return Reporter {
                 bar: None,
                 log: false,
+                every_batch,
             };
         }
         if std::io::stderr().is_terminal() {
@@ -36,11 +39,13 @@ impl Reporter {
             Reporter {
                 bar: Some(bar),
                 log: false,
+                every_batch,
             }
         } else {
             Reporter {
                 bar: None,
                 log: true,
+                every_batch,
             }
         }
     }
@@ -49,14 +54,28 @@ impl Reporter {
     pub fn callback(&self) -> Box<dyn Fn(Progress) + Send + Sync> {
         let bar = self.bar.clone();
         let log = self.log;
+        let every_batch = self.every_batch;
         let last = Mutex::new((Instant::now(), 0usize));
         Box::new(move |p: Progress| {
+            if every_batch {
+                if let Some(bar) = &bar {
+                    bar.println(format!(
+                        "pass {}/{}: {} docs, {} bytes",
+                        p.pass, p.passes, p.docs, p.bytes
+                    ));
+                } else {
+                    eprintln!(
+                        "textmill: pass {}/{}: {} docs, {} bytes",
+                        p.pass, p.passes, p.docs, p.bytes
+                    );
+                }
+            }
             if let Some(bar) = &bar {
                 bar.set_prefix(format!("pass {}/{}", p.pass, p.passes));
                 bar.set_length(p.total_bytes.unwrap_or(0).max(p.bytes));
                 bar.set_position(p.bytes);
                 bar.set_message(format!("{} docs", p.docs));
-            } else if log {
+            } else if log && !every_batch {
                 let mut last = last.lock().unwrap_or_else(|e| e.into_inner());
                 if last.0.elapsed() >= LOG_EVERY || last.1 != p.pass {
                     *last = (Instant::now(), p.pass);

@@ -183,8 +183,10 @@ impl Stats {
 pub struct Param {
     /// Key in the stage's TOML table.
     pub name: String,
-    /// Value type: `integer`, `float`, `bool`, `string`, `array`, `table`, or a
-    /// choice list such as `"lead|textrank"`.
+    /// Value type: `integer`, `float`, `bool`, `string`, `array`, `table`, a
+    /// choice list such as `"lead|textrank"`, or `path` / `paths` for a file
+    /// path or a list of them, which the host resolves against the config
+    /// file's folder before the plugin sees them.
     #[serde(rename = "type")]
     pub kind: String,
     /// Default value (`null` when the parameter is optional with no default).

@@ -719,7 +719,7 @@ mod tests {
             "[input]\npath = \"../data\"\n[output]\npath = \"out/\"\n[run]\nthreads = 2\n[[stage]]\nplugin = \"dedupe\"\nthreshold = 0.8\nbands = 14\n",
         )
         .unwrap();
-        assert_eq!(c.input.path, Some(PathBuf::from("/cfg/../data")));
+        assert_eq!(c.input.path, Some(PathBuf::from("/data")));
         assert_eq!(c.output.path, Some(PathBuf::from("/cfg/out/")));
         assert_eq!(c.run.threads, 2);
         assert_eq!(c.stages[0].plugin, "dedupe");

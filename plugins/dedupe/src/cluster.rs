@@ -14,6 +14,17 @@ use textmill_text::hash::hash64_seeded;
 /// clusters without losing pairs that matter.
 const BUCKET_COMPARE: usize = 16;
 
+/// Most words one sentence counts for. News sentences run 20-25 words
+/// (p95 near 40); a far longer "sentence" is a list or table the splitter
+/// could not cut (an awards list, a results table), and one such block shared
+/// by two pages must not outweigh the rest of their text.
+const MAX_SENTENCE_WEIGHT: u64 = 40;
+
+/// Weight of a packed sentence entry.
+fn weight_of(entry: u64) -> u64 {
+    sentence_words(entry).min(MAX_SENTENCE_WEIGHT)
+}
+
 /// What happens to one document.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Decision {
@@ -28,7 +39,7 @@ pub enum Decision {
         of: String,
         /// MinHash estimate of Jaccard similarity with the survivor.
         similarity: f64,
-        /// Share of the smaller document's sentence text found in the other.
+        /// Share of the smaller document's sentence text found in the other, in order.
         containment: f64,
         /// Same normalised text as the survivor.
         exact: bool,
@@ -127,36 +138,57 @@ impl Evidence {
         r.sentences
             .iter()
             .filter(|&&s| self.counts(s))
-            .map(|&s| sentence_words(s))
+            .map(|&s| weight_of(s))
             .sum()
     }
 
-    /// Shared non-boilerplate sentence weight of two records (sorted lists).
-    fn shared(&self, a: &DocRecord, b: &DocRecord) -> u64 {
-        let (mut i, mut j, mut w) = (0, 0, 0);
-        while i < a.sentences.len() && j < b.sentences.len() {
-            let (x, y) = (a.sentences[i], b.sentences[j]);
-            if x == y {
-                if self.counts(x) {
-                    w += sentence_words(x);
-                }
-                i += 1;
-                j += 1;
-            } else if x < y {
-                i += 1;
-            } else {
-                j += 1;
-            }
+    /// Weight of the heaviest run of non-boilerplate sentences the two
+    /// records share in the same order (a weighted longest common
+    /// subsequence). A syndicated copy keeps the story's order, with a
+    /// sentence added, dropped or cut off at the end; a page assembled from
+    /// the same sources in another order shares sentences but not their order.
+    fn ordered_shared(&self, a: &DocRecord, b: &DocRecord) -> u64 {
+        let mut pos_b: Vec<(u64, u32)> = b
+            .sentences
+            .iter()
+            .enumerate()
+            .map(|(j, &s)| (s, j as u32))
+            .collect();
+        pos_b.sort_unstable();
+        // Sentences are distinct within a record, so each sentence of `a`
+        // matches at most one of `b`: the LCS is the heaviest increasing
+        // subsequence of matched positions in `b`.
+        let matches: Vec<(u32, u64)> = a
+            .sentences
+            .iter()
+            .filter(|&&s| self.counts(s))
+            .filter_map(|&s| {
+                let k = pos_b.binary_search_by_key(&s, |p| p.0).ok()?;
+                Some((pos_b[k].1, weight_of(s)))
+            })
+            .collect();
+        let mut best: Vec<u64> = Vec::with_capacity(matches.len());
+        let mut top = 0;
+        for (k, &(j, w)) in matches.iter().enumerate() {
+            let prev = matches[..k]
+                .iter()
+                .zip(&best)
+                .filter(|((pj, _), _)| *pj < j)
+                .map(|(_, &b)| b)
+                .max()
+                .unwrap_or(0);
+            best.push(prev + w);
+            top = top.max(prev + w);
         }
-        w
+        top
     }
 
-    /// Whether most of the smaller document's text is in the other, with
-    /// some overall shingle overlap as well.
+    /// Whether most of the smaller document's text is in the other, in the
+    /// same order, with some overall shingle overlap as well.
     fn contained(&self, a: &DocRecord, b: &DocRecord, wa: u64, wb: u64, config: &Config) -> bool {
         let smaller = wa.min(wb);
         smaller > 0
-            && self.shared(a, b) as f64 >= config.containment * smaller as f64
+            && self.ordered_shared(a, b) as f64 >= config.containment * smaller as f64
             && estimate_jaccard(&a.sig, &b.sig) >= config.containment_min_jaccard
     }
 }
@@ -326,7 +358,7 @@ pub fn cluster(records: &[DocRecord], prior: usize, config: &Config) -> Clusteri
             let containment = if exact {
                 1.0
             } else {
-                let w = evidence.shared(r, s);
+                let w = evidence.ordered_shared(r, s);
                 let smaller = weight[m as usize].min(weight[survivor as usize]);
                 if smaller == 0 {
                     0.0

@@ -32,7 +32,7 @@ pub struct DocRecord {
     pub shingles: u32,
     /// MinHash signature (`num_perm` values).
     pub sig: Vec<u32>,
-    /// Sorted, distinct sentence entries: hash in the high 48 bits, word count in the low 16.
+    /// Distinct sentence entries in text order: hash in the high 48 bits, word count in the low 16.
     pub sentences: Vec<u64>,
 }
 
@@ -58,8 +58,10 @@ pub fn doc_record(doc: &Doc<'_>, config: &Config, perms: &[(u64, u64)]) -> DocRe
                 .then(|| (hash64(key.as_bytes()) & !WORDS_MASK) | (words as u64).min(WORDS_MASK))
         })
         .collect();
-    sents.sort_unstable();
-    sents.dedup();
+    // Keep the first occurrence of each sentence, in text order: the order is
+    // evidence (a copy keeps it, a remix of the same sentences does not).
+    let mut seen = std::collections::HashSet::with_capacity(sents.len());
+    sents.retain(|s| seen.insert(*s));
     let keep_key = match config.keep {
         KeepRule::First => 0.0,
         KeepRule::Longest => text.chars().count() as f64,

@@ -349,3 +349,25 @@ fn a_missing_input_is_a_run_error_naming_the_path_and_leaves_no_output() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("nope/: does not exist"));
     assert!(!dir.path().join("out.jsonl").exists());
 }
+
+#[test]
+fn dolma_and_datatrove_records_come_out_with_every_field_intact() {
+    let dir = tempfile::tempdir().unwrap();
+    // Dolma: top-level source/added/created and nested metadata; datatrove: id/text/media/metadata.
+    let dolma = r#"{"id":"dolma-1","text":"a story","source":"cc","added":"2024-01-01T00:00:00Z","created":"2023-12-31","version":"v1","metadata":{"url":"http://x.org/a","lang":{"en":0.99},"n":[1,2]}}"#;
+    let datatrove = r#"{"text":"other story","id":"dt/0","media":[],"metadata":{"dump":"CC-MAIN-2024","file_path":"s3://b/k","token_count":3}}"#;
+    std::fs::write(dir.path().join("in.jsonl"), format!("{dolma}\n{datatrove}\n")).unwrap();
+    let cfg = config(dir.path(), &format!("[input]\npath = \"in.jsonl\"\n[output]\npath = \"out.jsonl\"\n{SHOUT}"));
+    assert!(run(textmill().arg("run").arg(&cfg)).status.success());
+    let out = std::fs::read_to_string(dir.path().join("out.jsonl")).unwrap();
+    let lines: Vec<&str> = out.lines().collect();
+    // Same fields in the same order; only `text` changed and `metadata` gained the stage's key.
+    assert_eq!(
+        lines[0],
+        r#"{"id":"dolma-1","text":"A STORY","source":"cc","added":"2024-01-01T00:00:00Z","created":"2023-12-31","version":"v1","metadata":{"url":"http://x.org/a","lang":{"en":0.99},"n":[1,2],"shouted":true}}"#
+    );
+    assert_eq!(
+        lines[1],
+        r#"{"text":"OTHER STORY","id":"dt/0","media":[],"metadata":{"dump":"CC-MAIN-2024","file_path":"s3://b/k","token_count":3,"shouted":true}}"#
+    );
+}

@@ -356,8 +356,15 @@ fn dolma_and_datatrove_records_come_out_with_every_field_intact() {
     // Dolma: top-level source/added/created and nested metadata; datatrove: id/text/media/metadata.
     let dolma = r#"{"id":"dolma-1","text":"a story","source":"cc","added":"2024-01-01T00:00:00Z","created":"2023-12-31","version":"v1","metadata":{"url":"http://x.org/a","lang":{"en":0.99},"n":[1,2]}}"#;
     let datatrove = r#"{"text":"other story","id":"dt/0","media":[],"metadata":{"dump":"CC-MAIN-2024","file_path":"s3://b/k","token_count":3}}"#;
-    std::fs::write(dir.path().join("in.jsonl"), format!("{dolma}\n{datatrove}\n")).unwrap();
-    let cfg = config(dir.path(), &format!("[input]\npath = \"in.jsonl\"\n[output]\npath = \"out.jsonl\"\n{SHOUT}"));
+    std::fs::write(
+        dir.path().join("in.jsonl"),
+        format!("{dolma}\n{datatrove}\n"),
+    )
+    .unwrap();
+    let cfg = config(
+        dir.path(),
+        &format!("[input]\npath = \"in.jsonl\"\n[output]\npath = \"out.jsonl\"\n{SHOUT}"),
+    );
     assert!(run(textmill().arg("run").arg(&cfg)).status.success());
     let out = std::fs::read_to_string(dir.path().join("out.jsonl")).unwrap();
     let lines: Vec<&str> = out.lines().collect();

@@ -143,21 +143,20 @@ fn finished_tasks_are_skipped_failed_ones_show_in_status_and_rerun_alone() {
     let run_dir = d.join("out");
     let out_arg = format!("{}/", run_dir.display());
     let step = |args: &[&str]| run(textmill().args(args).arg(&cfg));
+    let shard_step = |i: usize, n: usize, pass: usize| {
+        step(&[
+            "run",
+            "-q",
+            "--output",
+            &out_arg,
+            "--shard",
+            &format!("{i}/{n}"),
+            "--pass",
+            &pass.to_string(),
+        ])
+    };
     for i in 0..2 {
-        assert!(
-            step(&[
-                "run",
-                "-q",
-                "--output",
-                &out_arg,
-                "--shard",
-                &format!("{i}/2"),
-                "--pass",
-                "1"
-            ])
-            .status
-            .success()
-        );
+        assert!(shard_step(i, 2, 1).status.success());
     }
     // Rerunning a finished task does nothing.
     let again = step(&[
@@ -177,21 +176,8 @@ fn finished_tasks_are_skipped_failed_ones_show_in_status_and_rerun_alone() {
     );
     // Make shard 1's output part impossible to write: its task fails.
     std::fs::create_dir_all(run_dir.join("part-00001.jsonl/blocker")).unwrap();
-    assert!(
-        step(&[
-            "run", "-q", "--output", &out_arg, "--shard", "0/2", "--pass", "2"
-        ])
-        .status
-        .success()
-    );
-    assert_eq!(
-        step(&[
-            "run", "-q", "--output", &out_arg, "--shard", "1/2", "--pass", "2"
-        ])
-        .status
-        .code(),
-        Some(1)
-    );
+    assert!(shard_step(0, 2, 2).status.success());
+    assert_eq!(shard_step(1, 2, 2).status.code(), Some(1));
     let status = run(textmill().arg("status").arg(&run_dir));
     assert_eq!(status.status.code(), Some(1));
     let text = String::from_utf8_lossy(&status.stdout);
@@ -217,20 +203,7 @@ fn finished_tasks_are_skipped_failed_ones_show_in_status_and_rerun_alone() {
         .modified()
         .unwrap();
     for i in 0..2 {
-        assert!(
-            step(&[
-                "run",
-                "-q",
-                "--output",
-                &out_arg,
-                "--shard",
-                &format!("{i}/2"),
-                "--pass",
-                "2"
-            ])
-            .status
-            .success()
-        );
+        assert!(shard_step(i, 2, 2).status.success());
     }
     assert_eq!(
         std::fs::metadata(run_dir.join("part-00000.jsonl"))

@@ -4,7 +4,6 @@
 mod common;
 
 use common::*;
-use std::process::Command;
 
 #[test]
 fn explain_shows_each_stage_effect_on_one_document() {
@@ -60,18 +59,8 @@ fn new_plugin_scaffolds_a_crate_that_builds_alone_and_loads() {
     );
     // Exactly what a user does: cargo build --release in the new crate, nothing else.
     let target = root().join("target/e2e-plugins");
-    let build = |offline: bool| {
-        let mut c = Command::new(env!("CARGO"));
-        c.current_dir(&crate_dir)
-            .args(["build", "--release", "--quiet"])
-            .env("CARGO_TARGET_DIR", &target);
-        if offline {
-            c.arg("--offline");
-        }
-        c.status().map(|s| s.success()).unwrap_or(false)
-    };
     assert!(
-        build(true) || build(false),
+        cargo_build(&crate_dir, &target, true),
         "the scaffolded plugin does not build"
     );
     let plugin_dir = dir.path().join("plugins");

@@ -79,18 +79,8 @@ pub fn shout_plugin_dir() -> PathBuf {
         std::fs::write(crate_dir.join("Cargo.toml"), manifest).expect("write manifest");
         // A target folder of its own, kept between runs, so the outer build lock is never contended.
         let target = root().join("target/e2e-plugins");
-        let build = |offline: bool| {
-            let mut c = Command::new(env!("CARGO"));
-            c.current_dir(&crate_dir)
-                .args(["build", "--quiet"])
-                .env("CARGO_TARGET_DIR", &target);
-            if offline {
-                c.arg("--offline");
-            }
-            c.status().map(|s| s.success()).unwrap_or(false)
-        };
         assert!(
-            build(true) || build(false),
+            cargo_build(&crate_dir, &target, false),
             "building the out-of-tree test plugins failed"
         );
         // Keep only the plugin libraries in the folder the host searches.
@@ -109,6 +99,25 @@ pub fn shout_plugin_dir() -> PathBuf {
         plugin_dir
     })
     .clone()
+}
+
+/// `cargo build` a crate outside the workspace into `target` (offline first:
+/// its dependencies are the workspace's, already downloaded). True on success.
+pub fn cargo_build(crate_dir: &Path, target: &Path, release: bool) -> bool {
+    let build = |offline: bool| {
+        let mut c = Command::new(env!("CARGO"));
+        c.current_dir(crate_dir)
+            .args(["build", "--quiet"])
+            .env("CARGO_TARGET_DIR", target);
+        if release {
+            c.arg("--release");
+        }
+        if offline {
+            c.arg("--offline");
+        }
+        c.status().map(|s| s.success()).unwrap_or(false)
+    };
+    build(true) || build(false)
 }
 
 /// Compile a C fixture from `tests/fixtures/bad-libs` into a shared library.

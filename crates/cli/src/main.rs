@@ -593,15 +593,7 @@ fn plugins(name: Option<&str>, dirs: &[PathBuf]) -> anyhow::Result<u8> {
     match name {
         None => {
             if found.is_empty() {
-                println!(
-                    "no plugins found in {}",
-                    search
-                        .dirs
-                        .iter()
-                        .map(|d| d.display().to_string())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                );
+                println!("no plugins found in {}", search.describe());
             }
             for lib in &found {
                 show(lib);
@@ -609,15 +601,7 @@ fn plugins(name: Option<&str>, dirs: &[PathBuf]) -> anyhow::Result<u8> {
         }
         Some(n) => {
             let Some(lib) = found.iter().find(|l| l.name == n) else {
-                bail!(
-                    "plugin `{n}` not found (searched {})",
-                    search
-                        .dirs
-                        .iter()
-                        .map(|d| d.display().to_string())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                );
+                bail!("plugin `{n}` not found (searched {})", search.describe());
             };
             show(lib);
             for p in &lib.params {

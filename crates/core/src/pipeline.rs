@@ -140,19 +140,27 @@ impl Pipeline {
 /// Parameters the plugin declares as `path` (a string) or `paths` (a list of
 /// strings) are resolved against the config file's folder, like every other
 /// path in a config; absolute paths stay as they are.
-fn resolve_path_params(params: &mut serde_json::Map<String, serde_json::Value>, schema: &[textmill_plugin_sdk::Param], config_file: &std::path::Path) {
+fn resolve_path_params(
+    params: &mut serde_json::Map<String, serde_json::Value>,
+    schema: &[textmill_plugin_sdk::Param],
+    config_file: &std::path::Path,
+) {
     use serde_json::Value;
     let base = config_file.parent().unwrap_or(std::path::Path::new(""));
     let fix = |v: &mut Value| {
         if let Value::String(s) = v {
             let p = std::path::Path::new(s.as_str());
             if !p.is_absolute() && !s.is_empty() {
-                *s = crate::config::clean_path(&base.join(p)).to_string_lossy().into_owned();
+                *s = crate::config::clean_path(&base.join(p))
+                    .to_string_lossy()
+                    .into_owned();
             }
         }
     };
     for param in schema {
-        let Some(value) = params.get_mut(&param.name) else { continue };
+        let Some(value) = params.get_mut(&param.name) else {
+            continue;
+        };
         match (param.kind.as_str(), value) {
             ("path", v) => fix(v),
             ("paths", Value::Array(items)) => items.iter_mut().for_each(fix),
@@ -173,11 +181,20 @@ mod tests {
             Param::new("packs", "paths", serde_json::json!([]), ""),
             Param::new("name", "string", "", ""),
         ];
-        let mut params: serde_json::Map<String, serde_json::Value> =
-            serde_json::from_str(r#"{"index_out": "../out/idx", "packs": ["p.toml", "/abs/q.toml"], "name": "x/y"}"#).unwrap();
-        resolve_path_params(&mut params, &schema, std::path::Path::new("/cfg/dir/news.toml"));
+        let mut params: serde_json::Map<String, serde_json::Value> = serde_json::from_str(
+            r#"{"index_out": "../out/idx", "packs": ["p.toml", "/abs/q.toml"], "name": "x/y"}"#,
+        )
+        .unwrap();
+        resolve_path_params(
+            &mut params,
+            &schema,
+            std::path::Path::new("/cfg/dir/news.toml"),
+        );
         assert_eq!(params["index_out"], "/cfg/out/idx");
-        assert_eq!(params["packs"], serde_json::json!(["/cfg/dir/p.toml", "/abs/q.toml"]));
+        assert_eq!(
+            params["packs"],
+            serde_json::json!(["/cfg/dir/p.toml", "/abs/q.toml"])
+        );
         assert_eq!(params["name"], "x/y");
     }
 }

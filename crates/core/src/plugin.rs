@@ -290,6 +290,18 @@ impl PluginSearch {
         PluginSearch { dirs }
     }
 
+    /// The search folders as one line, for messages.
+    pub fn describe(&self) -> String {
+        if self.dirs.is_empty() {
+            return "no folders".into();
+        }
+        self.dirs
+            .iter()
+            .map(|d| d.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
     /// The library file for a plugin name.
     pub fn find(&self, name: &str) -> Result<PathBuf, PluginError> {
         let names = library_names(name);
@@ -303,15 +315,7 @@ impl PluginSearch {
         }
         Err(PluginError::NotFound {
             name: name.to_string(),
-            searched: if self.dirs.is_empty() {
-                "no folders".into()
-            } else {
-                self.dirs
-                    .iter()
-                    .map(|d| d.display().to_string())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            },
+            searched: self.describe(),
         })
     }
 

@@ -158,8 +158,9 @@ impl InputPlan {
         }
     }
 
-    /// List the input: a file, a folder (recursively, sorted, symlinks not
-    /// followed so loops cannot hang a run) or `-`.
+    /// List the input: a file, a folder (recursively, sorted; symlinks are
+    /// followed, and a symlink loop or a dangling link becomes an `unreadable`
+    /// reject instead of hanging the run) or `-`.
     pub fn list(path: &Path, config: &InputConfig) -> Result<InputPlan> {
         if path.as_os_str() == "-" {
             let kind = match config.format {
@@ -200,7 +201,7 @@ impl InputPlan {
             return Ok(plan);
         }
         let walker = walkdir::WalkDir::new(path)
-            .follow_links(false)
+            .follow_links(true)
             .sort_by_file_name();
         for entry in walker {
             let entry = match entry {
@@ -437,9 +438,10 @@ impl Reader {
             Ok(t) => t,
             Err(item) => return item,
         };
-        if text.trim().is_empty() {
-            return reject(origin, id, "empty", "the document has no text".into(), None);
+        if let Some(item) = unusable_text(&text, &origin, &id) {
+            return item;
         }
+        let text = normalize_line_endings(text);
         let mut doc = Document::from_text(ordinal, name.to_string(), text, origin);
         if lossy {
             doc.merge_metadata(lossy_flag());
@@ -549,6 +551,10 @@ impl Reader {
                 ));
             }
         };
+        if let Some(item) = unusable_text(&text, &origin, &Some(id.clone())) {
+            return Some(item);
+        }
+
         if matches!(record.get("metadata"), Some(m) if !m.is_object()) {
             return Some(reject(
                 origin,
@@ -569,6 +575,33 @@ impl Reader {
             origin,
         }))
     }
+}
+
+/// Empty text and binary data (NUL bytes) cannot be cleaned: say so.
+fn unusable_text(text: &str, origin: &Origin, id: &Option<String>) -> Option<Item> {
+    if text.trim().is_empty() {
+        return Some(reject(
+            origin.clone(),
+            id.clone(),
+            "empty",
+            "the document has no text".into(),
+            None,
+        ));
+    }
+    if let Some(at) = text.bytes().position(|b| b == 0) {
+        let message = format!("binary data: NUL byte at offset {at}");
+        return Some(reject(origin.clone(), id.clone(), "binary", message, None));
+    }
+    None
+}
+
+/// Plain-text files from old Windows and Mac tools end lines with `\r\n` or
+/// `\r`; documents carry `\n` only, so every stage sees the same lines.
+fn normalize_line_endings(text: String) -> String {
+    if !text.contains('\r') {
+        return text;
+    }
+    text.replace("\r\n", "\n").replace('\r', "\n")
 }
 
 fn lossy_flag() -> Map<String, Value> {
@@ -874,6 +907,50 @@ mod tests {
         let Item::Doc(d) = &items[0] else { panic!() };
         assert_eq!(d.text, "ok \u{fffd}\u{fffd} end");
         assert_eq!(d.metadata().unwrap()["lossy_utf8"], true);
+    }
+
+    #[test]
+    fn binary_text_is_rejected_and_text_file_line_endings_become_lf() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a.txt"), b"Head\r\nbody\rend\r\n").unwrap();
+        std::fs::write(dir.path().join("b.txt"), [0u8; 64]).unwrap();
+        std::fs::write(
+            dir.path().join("c.jsonl"),
+            "{\"id\":\"n\",\"text\":\"a\\u0000b\"}\n{\"id\":\"r\",\"text\":\"x\\r\\ny\"}\n",
+        )
+        .unwrap();
+        let items = read_all(dir.path(), &config());
+        assert_eq!(
+            summary(&items),
+            [
+                "doc a.txt Head\nbody\nend\n",
+                "reject binary b.txt:0",
+                "reject binary c.jsonl:1",
+                "doc r x\r\ny"
+            ]
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn symlinked_files_are_read_and_loops_or_dangling_links_are_rejects() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::create_dir(d.join("sub")).unwrap();
+        std::fs::write(d.join("real.txt"), "real").unwrap();
+        std::os::unix::fs::symlink(d.join("real.txt"), d.join("sub/link.txt")).unwrap();
+        std::os::unix::fs::symlink(d, d.join("sub/loop")).unwrap();
+        std::os::unix::fs::symlink(d.join("gone.txt"), d.join("dangling.txt")).unwrap();
+        let items = read_all(d, &config());
+        assert_eq!(
+            summary(&items),
+            [
+                "reject unreadable dangling.txt:0",
+                "reject unreadable sub/loop:0",
+                "doc real.txt real",
+                "doc sub/link.txt real"
+            ]
+        );
     }
 
     #[test]

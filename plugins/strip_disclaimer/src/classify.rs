@@ -80,16 +80,24 @@ pub struct Features {
     pub symbol_share: f32,
 }
 
+/// The English function words of `rules/stopwords-en.txt`.
+pub fn stopword_list() -> impl Iterator<Item = &'static str> {
+    include_str!("../rules/stopwords-en.txt")
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .flat_map(str::split_whitespace)
+}
+
 fn stopwords() -> &'static HashSet<u64, BuildHasherDefault<IdHasher>> {
     static SET: OnceLock<HashSet<u64, BuildHasherDefault<IdHasher>>> = OnceLock::new();
-    SET.get_or_init(|| {
-        include_str!("../rules/stopwords-en.txt")
-            .lines()
-            .filter(|l| !l.starts_with('#'))
-            .flat_map(str::split_whitespace)
-            .map(|w| hash64(w.as_bytes()))
-            .collect()
-    })
+    SET.get_or_init(|| stopword_list().map(|w| hash64(w.as_bytes())).collect())
+}
+
+/// Ends in `.`, `!`, `?` or `…`, closing quotes and brackets skipped.
+pub fn is_terminal(trimmed: &str) -> bool {
+    trimmed
+        .trim_end_matches(['"', '\'', '”', '’', ')', ']', '»', '*'])
+        .ends_with(['.', '!', '?', '…'])
 }
 
 /// Compute the features of a line from its original text and normalised key.
@@ -131,9 +139,7 @@ pub fn features(raw: &str, key: &str) -> Features {
         }
         at_word_start = false;
     }
-    let terminal = raw
-        .trim_end_matches(['"', '\'', '”', '’', ')', ']', '»', '*'])
-        .ends_with(['.', '!', '?', '…']);
+    let terminal = is_terminal(raw);
     Features {
         words,
         stop_density: if words == 0 {
@@ -155,7 +161,8 @@ pub fn features(raw: &str, key: &str) -> Features {
     }
 }
 
-fn is_prose_punct(c: char) -> bool {
+/// Ordinary prose punctuation: not counted as a symbol.
+pub fn is_prose_punct(c: char) -> bool {
     matches!(
         c,
         '.' | ','

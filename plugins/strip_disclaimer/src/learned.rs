@@ -2,8 +2,8 @@
 //! digits folded so "© 2019" and "© 2024" agree) in many documents of one
 //! site, across different stories, is boilerplate on that site.
 //!
-//! Shape: [`observe`] turns a batch into bytes (one record per document: its
-//! site hash and the hashes of its distinct line keys), [`merge`]
+//! Shape: `observe` turns a batch into bytes (one record per document: its
+//! site hash and the [`line_sig`] of its distinct lines), [`merge`]
 //! concatenates states in input order, [`Learned::build`] counts.
 //!
 //! "Different stories": each document gets a story signature, the smallest
@@ -43,7 +43,7 @@ impl Hasher for IdHasher {
 /// A map keyed by hashes.
 pub type HashMapU64<V> = HashMap<u64, V, BuildHasherDefault<IdHasher>>;
 /// Top bit of a stored key hash: the line is long enough to sign a story.
-const LONG_BIT: u64 = 1 << 63;
+pub const LONG_BIT: u64 = 1 << 63;
 /// Lines with at least this many words can sign a story.
 pub const LONG_LINE_WORDS: usize = 8;
 
@@ -74,6 +74,130 @@ pub fn learned_key(key: &str, buf: &mut Vec<u8>) -> u64 {
         }
     }
     hash64(buf) & !LONG_BIT
+}
+
+/// The learned layer's signature of a raw line, in one pass over its bytes,
+/// and its word count: the hash of its match key (lowercased letters and
+/// digits, runs of separators as one space, punctuation dropped) with digit
+/// runs folded to one `0`, so "© 2019 Daily Post" and "© 2024 DAILY POST."
+/// agree. Unlike [`learned_key`] it skips Unicode normalisation: non-ASCII
+/// letters count as themselves, which only matters when one site writes one
+/// line in two Unicode forms. `observe` and `apply` both use it, so they agree
+/// by construction. Returns 0 for a line with no letter or digit.
+pub fn line_sig(raw: &str) -> (u64, usize) {
+    let bytes = raw.as_bytes();
+    let mut h = Sig::default();
+    let mut words = 0usize;
+    let mut pending = false;
+    let mut in_digits = false;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        let class = if b < 0x80 {
+            i += 1;
+            crate::prepare::ascii_class(b)
+        } else {
+            // Non-ASCII: decode; letters and digits are kept as written.
+            let Some(c) = raw[i..].chars().next() else {
+                break;
+            };
+            let w = c.len_utf8();
+            let class = if c.is_alphanumeric() {
+                1
+            } else if c.is_whitespace() || matches!(c, '–' | '—' | '·' | '•') {
+                2
+            } else {
+                0
+            };
+            if class == 1 {
+                if pending && words > 0 {
+                    h.push(b' ');
+                }
+                if pending || words == 0 {
+                    words += 1;
+                }
+                pending = false;
+                in_digits = false;
+                for &x in &bytes[i..i + w] {
+                    h.push(x);
+                }
+            } else if class == 2 {
+                pending = true;
+            }
+            i += w;
+            continue;
+        };
+        match class {
+            1 => {
+                if pending && words > 0 {
+                    h.push(b' ');
+                    in_digits = false;
+                }
+                if pending || words == 0 {
+                    words += 1;
+                }
+                pending = false;
+                if b.is_ascii_digit() {
+                    if !in_digits {
+                        h.push(b'0');
+                    }
+                    in_digits = true;
+                } else {
+                    h.push(b.to_ascii_lowercase());
+                    in_digits = false;
+                }
+            }
+            2 => pending = true,
+            _ => {}
+        }
+    }
+    if words == 0 {
+        return (0, 0);
+    }
+    (h.finish() & !LONG_BIT, words)
+}
+
+/// A streaming 64-bit hash fed a byte at a time, mixed a word at a time.
+#[derive(Default)]
+struct Sig {
+    h: u64,
+    acc: u64,
+    n: u32,
+    len: u64,
+}
+
+impl Sig {
+    #[inline]
+    fn push(&mut self, b: u8) {
+        self.acc |= u64::from(b) << (8 * self.n);
+        self.n += 1;
+        self.len += 1;
+        if self.n == 8 {
+            self.mix();
+        }
+    }
+
+    #[inline]
+    fn mix(&mut self) {
+        self.h = (self.h ^ self.acc)
+            .wrapping_mul(0x9E37_79B9_7F4A_7C15)
+            .rotate_left(31);
+        self.acc = 0;
+        self.n = 0;
+    }
+
+    fn finish(mut self) -> u64 {
+        if self.n > 0 {
+            self.mix();
+        }
+        // murmur3's fmix64: spreads every input bit over the output.
+        let mut x = self.h ^ self.len;
+        x ^= x >> 33;
+        x = x.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        x ^= x >> 33;
+        x = x.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+        x ^ (x >> 33)
+    }
 }
 
 /// Hash of a site name (empty for documents without a site).
@@ -330,6 +454,22 @@ mod tests {
         // An empty shard (every batch empty) changes nothing.
         let empty = merge(&[&b]).expect("merges");
         assert_eq!(merge(&[&flat, &empty]).expect("merges"), flat);
+    }
+
+    #[test]
+    fn line_signatures_fold_digits_case_and_punctuation() {
+        let sig = |s: &str| line_sig(s).0;
+        assert_eq!(sig("© 2019 Daily Post"), sig("© 2024 DAILY  POST."));
+        assert_ne!(sig("Daily Post"), sig("DailyPost"));
+        assert_ne!(
+            sig("a long line about ferries"),
+            sig("a long line about bridges")
+        );
+        assert_eq!(
+            line_sig("Don't miss: the café’s news!"),
+            (sig("dont miss the cafés news"), 5)
+        );
+        assert_eq!(line_sig(" -- "), (0, 0));
     }
 
     #[test]

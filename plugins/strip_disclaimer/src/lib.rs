@@ -135,19 +135,17 @@ impl CorpusStage for StripDisclaimer {
             return Ok(Vec::new());
         }
         let mut state = Vec::new();
-        let mut buf = Vec::new();
         let mut keys = Vec::new();
         for doc in docs {
             keys.clear();
-            let ls = textmill_text::lines::lines(doc.text);
-            let k = prepare::Keys::new(&ls, doc.text.len());
-            for i in 0..ls.len() {
-                let key = k.key(i);
-                if key.is_empty() {
-                    continue;
+            // One cheap pass per line: the learned layer needs only signatures.
+            // Splitting on CR too gives the lines `lines()` gives (CRLF adds
+            // an empty piece, which has no signature).
+            for l in doc.text.split(['\n', '\r']) {
+                let (sig, words) = learned::line_sig(l);
+                if words > 0 {
+                    keys.push((sig, words));
                 }
-                let words = key.bytes().filter(|&b| b == b' ').count() + 1;
-                keys.push((learned::learned_key(key, &mut buf), words));
             }
             learned::push_doc(&mut state, learned::site_hash(&self.site_of(doc)), &keys);
         }

@@ -1,6 +1,8 @@
-//! One pass over a document's lines: the normalised key of every line, all
-//! kept in one buffer (lines joined by a space), which is also the haystack
-//! of the phrase automaton.
+//! One pass over a document's lines: the normalised key of every line (all
+//! kept in one buffer, lines joined by a space, which is also the haystack of
+//! the phrase automaton) and the classifier features of every line, in one
+//! pass over the bytes. (The learned layer's signatures are a separate,
+//! cheaper pass: `observe` needs only those.)
 //!
 //! Keys are exactly [`normalize_for_match`]'s output. That function runs NFKC
 //! on any non-ASCII line, which dominated this stage's profile (typographic
@@ -8,34 +10,63 @@
 //! lines whose characters are ASCII, whitespace, a few typographic marks and
 //! precomposed Latin letters (all of which NFKC leaves alone or maps to a
 //! space) and falls back to the shared function for anything else, so the
-//! keys cannot differ (a unit test checks the two agree).
+//! keys cannot differ (a unit test checks the two agree). ASCII lines go
+//! through one byte loop that builds the key and counts every feature at
+//! once; a unit test checks it agrees with [`crate::classify::features`].
 
+use crate::classify::{self, Features};
 use textmill_text::lines::Line;
 use textmill_text::normalize::normalize_for_match;
 
-/// Normalised keys of a document's lines.
+/// Normalised keys and features of a document's lines.
 #[derive(Debug, Default)]
 pub struct Keys {
     /// Keys joined by single spaces (a blank line leaves a double space).
     pub joined: String,
     /// Byte span of each line's key in `joined`.
     pub spans: Vec<(usize, usize)>,
+    /// Classifier features of each line.
+    pub feats: Vec<Features>,
 }
 
 impl Keys {
     /// Build the keys of `lines`.
     pub fn new(lines: &[Line<'_>], capacity: usize) -> Keys {
-        let mut k = Keys {
-            joined: String::with_capacity(capacity + lines.len()),
-            spans: Vec::with_capacity(lines.len()),
-        };
-        for l in lines {
-            let s = k.joined.len();
-            push_key(l.text, &mut k.joined);
-            k.spans.push((s, k.joined.len()));
-            k.joined.push(' ');
-        }
+        let mut k = Keys::default();
+        k.fill(lines, capacity);
         k
+    }
+
+    /// Rebuild for another document, reusing the buffers.
+    pub fn fill(&mut self, lines: &[Line<'_>], capacity: usize) {
+        self.spans.clear();
+        self.feats.clear();
+        // Built as bytes: pushing ASCII bytes is cheaper than pushing chars.
+        let mut joined = std::mem::take(&mut self.joined).into_bytes();
+        joined.clear();
+        joined.reserve(capacity + lines.len());
+        for l in lines {
+            let s = joined.len();
+            let f = match one_pass(l.text, &mut joined) {
+                Some(f) => f,
+                None => {
+                    // A character NFKC may change: the shared normaliser decides.
+                    joined.truncate(s);
+                    let key = normalize_for_match(l.text);
+                    joined.extend_from_slice(key.as_bytes());
+                    classify::features(l.text, &key)
+                }
+            };
+            self.spans.push((s, joined.len()));
+            self.feats.push(f);
+            joined.push(b' ');
+        }
+        // Only ASCII bytes and whole `str`s were pushed, so this never fails;
+        // an (impossible) failure leaves the keys empty rather than panicking.
+        self.joined = String::from_utf8(joined).unwrap_or_else(|_| {
+            self.spans.iter_mut().for_each(|s| *s = (0, 0));
+            String::new()
+        });
     }
 
     /// The key of line `i`.
@@ -43,6 +74,239 @@ impl Keys {
         let (s, e) = self.spans[i];
         &self.joined[s..e]
     }
+}
+
+/// Per-byte flags of ASCII for the one-pass loop.
+const K_ALNUM: u8 = 1;
+const K_BREAK: u8 = 2;
+const R_SPACE: u8 = 4;
+const R_ALPHA: u8 = 8;
+const R_UPPER: u8 = 16;
+/// Digit or prose punctuation: neither a letter nor a symbol.
+const R_PLAIN: u8 = 32;
+
+const ASCII_FLAGS: [u8; 128] = {
+    let mut t = [0u8; 128];
+    let mut i = 0;
+    while i < 128 {
+        let c = i as u8;
+        let mut f = match ASCII_CLASS[i] {
+            1 => K_ALNUM,
+            2 => K_BREAK,
+            _ => 0,
+        };
+        // `char::is_whitespace` on ASCII: tab, LF, VT, FF, CR, space.
+        if matches!(c, b' ' | b'\t' | b'\n' | 0x0B | 0x0C | b'\r') {
+            f |= R_SPACE;
+        }
+        if c.is_ascii_alphabetic() {
+            f |= R_ALPHA;
+        }
+        if c.is_ascii_uppercase() {
+            f |= R_UPPER;
+        }
+        // classify.rs `is_prose_punct`, ASCII part, and digits.
+        if c.is_ascii_digit()
+            || matches!(
+                c,
+                b'.' | b','
+                    | b';'
+                    | b':'
+                    | b'!'
+                    | b'?'
+                    | b'\''
+                    | b'"'
+                    | b'('
+                    | b')'
+                    | b'-'
+                    | b'%'
+                    | b'$'
+                    | b'&'
+                    | b'/'
+            )
+        {
+            f |= R_PLAIN;
+        }
+        t[i] = f;
+        i += 1;
+    }
+    t
+};
+
+/// Stop-word table keyed by a word packed into a u128 (words up to 16 bytes).
+fn stop_table()
+-> &'static std::collections::HashSet<u64, std::hash::BuildHasherDefault<crate::learned::IdHasher>>
+{
+    static SET: std::sync::OnceLock<
+        std::collections::HashSet<u64, std::hash::BuildHasherDefault<crate::learned::IdHasher>>,
+    > = std::sync::OnceLock::new();
+    SET.get_or_init(|| {
+        classify::stopword_list()
+            .map(|w| pack_word(w.as_bytes()))
+            .collect()
+    })
+}
+
+/// A word's first 16 bytes packed little-endian into two u64 halves (the
+/// one-pass loop accumulates the same halves as it writes the word).
+fn pack_word(w: &[u8]) -> u64 {
+    let (mut lo, mut hi) = (0u64, 0u64);
+    for (k, &b) in w.iter().enumerate().take(16) {
+        if k < 8 {
+            lo |= u64::from(b) << (8 * k);
+        } else {
+            hi |= u64::from(b) << (8 * (k - 8));
+        }
+    }
+    mix_word(lo, hi, w.len())
+}
+
+/// Hash key of a packed word; the multiply spreads it over hashbrown's high bits.
+#[inline]
+fn mix_word(lo: u64, hi: u64, len: usize) -> u64 {
+    let x = lo ^ hi.rotate_left(29) ^ ((len as u64) << 59);
+    x.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ (x >> 31)
+}
+
+/// The word being written by the one-pass loop.
+#[derive(Default)]
+struct WordAcc {
+    lo: u64,
+    hi: u64,
+    len: usize,
+}
+
+impl WordAcc {
+    #[inline]
+    fn push(&mut self, b: u8) {
+        if self.len < 8 {
+            self.lo |= u64::from(b) << (8 * self.len);
+        } else if self.len < 16 {
+            self.hi |= u64::from(b) << (8 * (self.len - 8));
+        }
+        self.len += 1;
+    }
+}
+
+/// The one-pass loop: append the key of `raw` to `out` and return its
+/// features, the same as `push_key` + [`classify::features`]. ASCII bytes go
+/// through a table; other characters are decoded. Returns None (with `out`
+/// partly written) at a character NFKC might change.
+fn one_pass(raw: &str, out: &mut Vec<u8>) -> Option<Features> {
+    let stops = stop_table();
+    let bytes = raw.as_bytes();
+    let start = out.len();
+    let mut pending = false;
+    let mut words = 0usize;
+    let mut stop = 0usize;
+    let mut alpha_words = 0usize;
+    let mut caps = 0usize;
+    let mut nonspace = 0usize;
+    let mut symbols = 0usize;
+    let mut at_word_start = true;
+    let mut acc = WordAcc::default();
+    let mut count_word = |acc: &mut WordAcc| {
+        words += 1;
+        // Function words are short; longer words are never looked up.
+        if acc.len <= 10 && stops.contains(&mix_word(acc.lo, acc.hi, acc.len)) {
+            stop += 1;
+        }
+        *acc = WordAcc::default();
+    };
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b < 0x80 {
+            i += 1;
+            let f = ASCII_FLAGS[b as usize];
+            if f & R_SPACE != 0 {
+                at_word_start = true;
+            } else {
+                nonspace += 1;
+                if f & R_ALPHA != 0 {
+                    if at_word_start {
+                        alpha_words += 1;
+                        caps += usize::from(f & R_UPPER != 0);
+                    }
+                } else if f & R_PLAIN == 0 {
+                    symbols += 1;
+                }
+                at_word_start = false;
+            }
+            if f & K_ALNUM != 0 {
+                if pending && out.len() > start {
+                    count_word(&mut acc);
+                    out.push(b' ');
+                }
+                pending = false;
+                let lb = b.to_ascii_lowercase();
+                acc.push(lb);
+                out.push(lb);
+            } else if f & K_BREAK != 0 {
+                pending = true;
+            }
+            continue;
+        }
+        let c = raw[i..].chars().next()?;
+        i += c.len_utf8();
+        if c.is_whitespace() {
+            at_word_start = true;
+        } else {
+            nonspace += 1;
+            if c.is_alphabetic() {
+                if at_word_start {
+                    alpha_words += 1;
+                    caps += usize::from(c.is_uppercase());
+                }
+            } else if !c.is_numeric() && !classify::is_prose_punct(c) {
+                symbols += 1;
+            }
+            at_word_start = false;
+        }
+        match role(c) {
+            Role::Alnum => {
+                if pending && out.len() > start {
+                    count_word(&mut acc);
+                    out.push(b' ');
+                }
+                pending = false;
+                let mut tmp = [0u8; 4];
+                for lc in c.to_lowercase() {
+                    for &b in lc.encode_utf8(&mut tmp).as_bytes() {
+                        acc.push(b);
+                        out.push(b);
+                    }
+                }
+            }
+            Role::Break => pending = true,
+            Role::Vanish => {}
+            Role::Slow => return None,
+        }
+    }
+    if out.len() > start {
+        count_word(&mut acc);
+    }
+    let stop_density = if words == 0 {
+        0.0
+    } else {
+        stop as f32 / words as f32
+    };
+    let f = Features {
+        words,
+        stop_density,
+        terminal: classify::is_terminal(raw.trim()),
+        cap_share: if alpha_words == 0 {
+            0.0
+        } else {
+            caps as f32 / alpha_words as f32
+        },
+        symbol_share: if nonspace == 0 {
+            0.0
+        } else {
+            symbols as f32 / nonspace as f32
+        },
+    };
+    Some(f)
 }
 
 /// What a character does to a key.
@@ -105,6 +369,12 @@ fn role(c: char) -> Role {
         }
         _ => Role::Slow,
     }
+}
+
+/// Class of an ASCII byte in a key: 0 dropped, 1 letter or digit, 2 word break.
+#[inline]
+pub fn ascii_class(b: u8) -> u8 {
+    ASCII_CLASS[(b & 0x7F) as usize]
 }
 
 /// Byte classes of ASCII: 0 vanish, 1 alphanumeric, 2 break.
@@ -231,6 +501,46 @@ mod tests {
         let seed = include_str!("../tests_fixtures/menafn-kursk.txt");
         for l in seed.lines() {
             assert_eq!(fast(l), normalize_for_match(l));
+        }
+    }
+
+    #[test]
+    fn one_pass_keys_and_features_equal_the_separate_functions() {
+        let alphabet: Vec<char> = "aZ9 \t-/|,.;:'\"()!?_$%&#*+=@~^`<>[]{}»’é"
+            .chars()
+            .collect();
+        let words = [
+            "the",
+            "of",
+            "and",
+            "about",
+            "Between",
+            "THEREFORE",
+            "it",
+            "x",
+            "2024",
+        ];
+        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+        for _ in 0..5000 {
+            let mut s = String::new();
+            for _ in 0..(x % 30) {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                if x % 3 == 0 {
+                    s.push_str(words[(x % words.len() as u64) as usize]);
+                } else {
+                    s.push(alphabet[(x % alphabet.len() as u64) as usize]);
+                }
+            }
+            x = x.wrapping_add(1);
+            let ls = textmill_text::lines::lines(&s);
+            let k = Keys::new(&ls, s.len());
+            for (i, l) in ls.iter().enumerate() {
+                let key = normalize_for_match(l.text);
+                assert_eq!(k.key(i), key, "{s:?}");
+                assert_eq!(k.feats[i], classify::features(l.text, &key), "{s:?}");
+            }
         }
     }
 

@@ -18,7 +18,7 @@
 
 use crate::classify::{self, Class, Features};
 use crate::config::Settings;
-use crate::learned::{Learned, learned_key};
+use crate::learned::{self, Learned};
 use crate::prepare::Keys;
 use crate::rules::{MatchHow, PrefixCut, RuleHit};
 use textmill_plugin_sdk::serde_json::{Map, Value, json};
@@ -105,11 +105,7 @@ pub fn decide<'a>(
     let n = ls.len();
     let keys = Keys::new(&ls, text.len());
     let raw: Vec<&str> = ls.iter().map(|l| l.text).collect();
-    let feats: Vec<Features> = ls
-        .iter()
-        .enumerate()
-        .map(|(i, l)| classify::features(l.text, keys.key(i)))
-        .collect();
+    let feats: &[Features] = &keys.feats;
     let words: Vec<usize> = feats.iter().map(|f| f.words).collect();
     let mut hits: Vec<Option<RuleHit>> = match &settings.rules {
         Some(rs) => rs.match_lines(&keys, &raw, &words, settings.short_line_words),
@@ -121,7 +117,7 @@ pub fn decide<'a>(
     // Likewise a phrase inside a whole article on one line (CNN/DailyMail
     // ships articles as one line; "become a member" may be a quote): a
     // boilerplate paragraph is never that long.
-    for (h, f) in hits.iter_mut().zip(&feats) {
+    for (h, f) in hits.iter_mut().zip(feats) {
         let how = h.as_ref().map(|h| h.how);
         if (how == Some(MatchHow::ShortPhrase) && f.terminal && f.words > 6)
             || (how == Some(MatchHow::Phrase) && f.words > PHRASE_LINE_WORDS)
@@ -129,18 +125,17 @@ pub fn decide<'a>(
             *h = None;
         }
     }
-    let cut = cut_top_prefixes(settings, &ls, &raw, &feats, &mut hits);
-    let mut buf = Vec::new();
-    let learned_docs: Vec<Option<u32>> = (0..n)
-        .map(|i| {
-            let k = keys.key(i);
-            if k.is_empty() || learned.is_empty() {
-                None
-            } else {
-                learned.lookup(site, learned_key(k, &mut buf))
-            }
-        })
-        .collect();
+    let cut = cut_top_prefixes(settings, &ls, &raw, feats, &mut hits);
+    let learned_docs: Vec<Option<u32>> = if learned.is_empty() {
+        vec![None; n]
+    } else {
+        raw.iter()
+            .map(|l| match learned::line_sig(l) {
+                (_, 0) => None,
+                (sig, _) => learned.lookup(site, sig),
+            })
+            .collect()
+    };
     let named = |i: usize| hits[i].is_some() || learned_docs[i].is_some();
 
     let scores: Vec<f32> = feats.iter().map(classify::score).collect();

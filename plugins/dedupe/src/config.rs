@@ -29,11 +29,11 @@ pub struct RawConfig {
     /// LSH rows per band; with `bands`.
     pub rows: Option<NonZeroUsize>,
     /// Share of the smaller document's sentence text found in the other at or
-    /// above which they are duplicates (truncated and edited copies). Default 0.6.
+    /// above which they are duplicates (truncated and edited copies). Default 0.65.
     #[serde(default = "default_containment")]
     pub containment: f64,
     /// Estimated Jaccard a containment match also needs, so that a page
-    /// quoting a few sentences of another never joins it. Default 0.15.
+    /// quoting a few sentences of another never joins it. Default 0.2.
     #[serde(default = "default_containment_min_jaccard")]
     pub containment_min_jaccard: f64,
     /// Sentences with fewer words are not used as containment evidence. Default 6.
@@ -84,10 +84,10 @@ fn default_threshold() -> f64 {
     0.8
 }
 fn default_containment() -> f64 {
-    0.6
+    0.65
 }
 fn default_containment_min_jaccard() -> f64 {
-    0.15
+    0.2
 }
 fn default_boilerplate_df_fraction() -> f64 {
     0.005
@@ -270,13 +270,13 @@ pub fn params() -> Vec<Param> {
         Param::new(
             "containment",
             "float",
-            0.6,
+            0.65,
             "Share of the smaller document's sentence text found in the other at or above which they are duplicates.",
         ),
         Param::new(
             "containment_min_jaccard",
             "float",
-            0.15,
+            0.2,
             "MinHash Jaccard estimate a containment match also needs (a page quoting a few sentences of another is not a copy).",
         ),
         Param::new(

@@ -70,24 +70,41 @@ pub fn beside(output: &Path, suffix: &str) -> PathBuf {
     PathBuf::from(format!("{stem}{suffix}"))
 }
 
-fn temp_name(path: &Path) -> PathBuf {
+/// The name a file is written under until it is complete: `<path>.partial`.
+/// Fixed (not per process) so that `run --resume` finds it again.
+pub fn temp_name(path: &Path) -> PathBuf {
     let mut s = path.as_os_str().to_os_string();
-    s.push(format!(".tmp-{}", std::process::id()));
+    s.push(".partial");
     PathBuf::from(s)
 }
 
+/// The compression a file name asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Compression {
+    None,
+    Gz,
+    Zst,
+}
+
+/// An open (possibly compressing) stream over the temporary file.
+enum Stream {
+    Plain(BufWriter<File>),
+    Gz(flate2::write::GzEncoder<BufWriter<File>>),
+    Zst(zstd::stream::write::Encoder<'static, BufWriter<File>>),
+}
+
 /// A file written under a temporary name and renamed by [`AtomicFile::commit`].
+///
+/// [`AtomicFile::checkpoint`] makes everything written so far durable and
+/// returns the file's length; a later process can [`AtomicFile::resume`] at
+/// that length. Compressed files start a new gzip member or zstd frame at each
+/// checkpoint (both formats allow concatenation), so the bytes are the same
+/// whether or not the run was interrupted.
 pub struct AtomicFile {
     path: PathBuf,
     temp: PathBuf,
-    writer: Box<dyn Write + Send>,
-    encoder: Encoder,
-}
-
-enum Encoder {
-    Plain,
-    Gz,
-    Zst,
+    stream: Option<Stream>,
+    compression: Compression,
 }
 
 impl AtomicFile {
@@ -99,53 +116,118 @@ impl AtomicFile {
         }
         let temp = temp_name(path);
         let file = File::create(&temp).map_err(|e| Error::io(&temp, e))?;
-        let buffered = BufWriter::with_capacity(1 << 16, file);
+        AtomicFile::wrap(path, temp, file)
+    }
+
+    /// Reopen the temporary twin left by an interrupted run, cut to `len`
+    /// bytes (the last checkpoint), to append after it.
+    pub fn resume(path: &Path, len: u64) -> Result<AtomicFile> {
+        let temp = temp_name(path);
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .open(&temp)
+            .map_err(|e| Error::io(&temp, e))?;
+        let have = file.metadata().map_err(|e| Error::io(&temp, e))?.len();
+        if have < len {
+            return Err(Error::Input {
+                path: temp,
+                message: format!("has {have} bytes, the checkpoint says {len}: cannot resume"),
+            });
+        }
+        file.set_len(len).map_err(|e| Error::io(&temp, e))?;
+        std::io::Seek::seek(&mut file, std::io::SeekFrom::End(0))
+            .map_err(|e| Error::io(&temp, e))?;
+        AtomicFile::wrap(path, temp, file)
+    }
+
+    fn wrap(path: &Path, temp: PathBuf, file: File) -> Result<AtomicFile> {
         let name = path.to_string_lossy().to_ascii_lowercase();
-        let (writer, encoder): (Box<dyn Write + Send>, Encoder) = if name.ends_with(".gz") {
-            (
-                Box::new(flate2::write::GzEncoder::new(
-                    buffered,
-                    flate2::Compression::default(),
-                )),
-                Encoder::Gz,
-            )
+        let compression = if name.ends_with(".gz") {
+            Compression::Gz
         } else if name.ends_with(".zst") {
-            let enc =
-                zstd::stream::write::Encoder::new(buffered, 3).map_err(|e| Error::io(&temp, e))?;
-            (Box::new(enc.auto_finish()), Encoder::Zst)
+            Compression::Zst
         } else {
-            (Box::new(buffered), Encoder::Plain)
+            Compression::None
         };
-        Ok(AtomicFile {
+        let mut f = AtomicFile {
             path: path.to_path_buf(),
             temp,
-            writer,
-            encoder,
+            stream: None,
+            compression,
+        };
+        f.stream = Some(f.open_stream(BufWriter::with_capacity(1 << 16, file))?);
+        Ok(f)
+    }
+
+    fn open_stream(&self, w: BufWriter<File>) -> Result<Stream> {
+        Ok(match self.compression {
+            Compression::None => Stream::Plain(w),
+            Compression::Gz => Stream::Gz(flate2::write::GzEncoder::new(
+                w,
+                flate2::Compression::default(),
+            )),
+            Compression::Zst => Stream::Zst(
+                zstd::stream::write::Encoder::new(w, 3).map_err(|e| Error::io(&self.temp, e))?,
+            ),
         })
+    }
+
+    /// End the current gzip member or zstd frame, flush, and hand back the file writer.
+    fn finish_stream(&mut self) -> Result<BufWriter<File>> {
+        let io = |e| Error::io(&self.temp, e);
+        let mut w = match self.stream.take() {
+            Some(Stream::Plain(w)) => w,
+            Some(Stream::Gz(enc)) => enc.finish().map_err(io)?,
+            Some(Stream::Zst(enc)) => enc.finish().map_err(io)?,
+            None => {
+                return Err(Error::Input {
+                    path: self.temp.clone(),
+                    message: "write after a failed write".into(),
+                });
+            }
+        };
+        w.flush().map_err(io)?;
+        Ok(w)
     }
 
     /// Write bytes.
     pub fn write_all(&mut self, bytes: &[u8]) -> Result<()> {
-        self.writer
-            .write_all(bytes)
-            .map_err(|e| Error::io(&self.temp, e))
+        let result = match self.stream.as_mut() {
+            Some(Stream::Plain(w)) => w.write_all(bytes),
+            Some(Stream::Gz(w)) => w.write_all(bytes),
+            Some(Stream::Zst(w)) => w.write_all(bytes),
+            None => {
+                return Err(Error::Input {
+                    path: self.temp.clone(),
+                    message: "write after a failed write".into(),
+                });
+            }
+        };
+        result.map_err(|e| Error::io(&self.temp, e))
     }
 
-    /// Flush, finish compression, sync, and rename to the final name.
-    pub fn commit(self) -> Result<()> {
-        let AtomicFile {
-            path,
-            temp,
-            mut writer,
-            encoder,
-        } = self;
-        writer.flush().map_err(|e| Error::io(&temp, e))?;
-        // Dropping finishes the gzip/zstd frame; errors there surface on sync below.
-        drop(writer);
-        let _ = encoder;
-        let f = File::open(&temp).map_err(|e| Error::io(&temp, e))?;
-        f.sync_all().map_err(|e| Error::io(&temp, e))?;
-        std::fs::rename(&temp, &path).map_err(|e| Error::io(&path, e))
+    /// Make what was written durable; returns the temporary file's length.
+    pub fn checkpoint(&mut self) -> Result<u64> {
+        let w = self.finish_stream()?;
+        let len = {
+            let file = w.get_ref();
+            file.sync_data().map_err(|e| Error::io(&self.temp, e))?;
+            file.metadata().map_err(|e| Error::io(&self.temp, e))?.len()
+        };
+        self.stream = Some(self.open_stream(w)?);
+        Ok(len)
+    }
+
+    /// Finish compression, sync, and rename to the final name. Every error on
+    /// the way (a full disk while finishing the last frame) is returned, and
+    /// the final name then never appears.
+    pub fn commit(mut self) -> Result<()> {
+        let w = self.finish_stream()?;
+        let file = w
+            .into_inner()
+            .map_err(|e| Error::io(&self.temp, e.into_error()))?;
+        file.sync_all().map_err(|e| Error::io(&self.temp, e))?;
+        std::fs::rename(&self.temp, &self.path).map_err(|e| Error::io(&self.path, e))
     }
 
     /// Remove the temporary file (after a failed run).
@@ -218,8 +300,44 @@ pub enum Sink {
 impl Sink {
     /// Open the sink an output path selects.
     pub fn open(path: &Path) -> Result<Sink> {
+        Sink::open_at(path, None)
+    }
+
+    /// Reopen the sink of an interrupted run at a checkpoint (`len` from [`Sink::checkpoint`]).
+    pub fn resume(path: &Path, len: u64) -> Result<Sink> {
+        Sink::open_at(path, Some(len))
+    }
+
+    fn open_at(path: &Path, resume: Option<u64>) -> Result<Sink> {
+        let file = |p: &Path| match resume {
+            Some(len) => AtomicFile::resume(p, len),
+            None => AtomicFile::create(p),
+        };
         Ok(match OutputKind::of(path)? {
+            OutputKind::Stdout if resume.is_some() => {
+                return Err(Error::Input {
+                    path: path.to_path_buf(),
+                    message: "a run writing to stdout cannot be resumed".into(),
+                });
+            }
             OutputKind::Stdout => Sink::Stdout(BufWriter::new(std::io::stdout())),
+            OutputKind::TextDir if resume.is_some() => {
+                let final_dir = PathBuf::from(path.to_string_lossy().trim_end_matches('/'));
+                let temp = temp_name(&final_dir);
+                if !temp.is_dir() {
+                    return Err(Error::Input {
+                        path: temp,
+                        message: "missing: cannot resume".into(),
+                    });
+                }
+                // Files written after the checkpoint are written again with the same bytes.
+                let metadata = file(&beside(path, ".metadata.jsonl"))?;
+                Sink::TextDir {
+                    path: final_dir,
+                    temp,
+                    metadata,
+                }
+            }
             OutputKind::TextDir => {
                 let final_dir = PathBuf::from(path.to_string_lossy().trim_end_matches('/'));
                 if final_dir.is_dir()
@@ -237,15 +355,24 @@ impl Sink {
                 let _ = std::fs::remove_dir_all(&temp);
                 std::fs::create_dir_all(&temp).map_err(|e| Error::io(&temp, e))?;
                 std::fs::write(temp.join(OUTPUT_MARKER), b"").map_err(|e| Error::io(&temp, e))?;
-                let metadata = AtomicFile::create(&beside(path, ".metadata.jsonl"))?;
+                let metadata = file(&beside(path, ".metadata.jsonl"))?;
                 Sink::TextDir {
                     path: final_dir,
                     temp,
                     metadata,
                 }
             }
-            _ => Sink::Jsonl(AtomicFile::create(path)?),
+            _ => Sink::Jsonl(file(path)?),
         })
+    }
+
+    /// Make what was written durable; returns the length to resume at.
+    pub fn checkpoint(&mut self) -> Result<u64> {
+        match self {
+            Sink::Jsonl(f) => f.checkpoint(),
+            Sink::TextDir { metadata, .. } => metadata.checkpoint(),
+            Sink::Stdout(w) => w.flush().map(|()| 0).map_err(|e| Error::io("-", e)),
+        }
     }
 
     /// Write one document.
@@ -327,6 +454,19 @@ impl RejectsWriter {
         })
     }
 
+    /// Reopen the rejects file of an interrupted run at a checkpoint.
+    pub fn resume(path: &Path, len: u64, count: u64) -> Result<RejectsWriter> {
+        Ok(RejectsWriter {
+            file: AtomicFile::resume(path, len)?,
+            count,
+        })
+    }
+
+    /// Make what was written durable; returns the length to resume at.
+    pub fn checkpoint(&mut self) -> Result<u64> {
+        self.file.checkpoint()
+    }
+
     /// Write one reject.
     pub fn write(&mut self, reject: &Reject) -> Result<()> {
         self.count += 1;
@@ -404,6 +544,35 @@ mod tests {
         assert_eq!(s, "{\"id\":\"a\",\"text\":\"x\"}\n");
         let listing: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
         assert_eq!(listing.len(), 1, "no temporary file left behind");
+    }
+
+    #[test]
+    fn a_resumed_compressed_file_has_the_bytes_of_an_uninterrupted_one() {
+        for name in ["r.jsonl", "r.jsonl.gz", "r.jsonl.zst"] {
+            let dir = tempfile::tempdir().unwrap();
+            let whole = dir.path().join(format!("whole-{name}"));
+            let mut f = AtomicFile::create(&whole).unwrap();
+            f.write_all(b"first\n").unwrap();
+            f.checkpoint().unwrap();
+            f.write_all(b"second\n").unwrap();
+            f.commit().unwrap();
+
+            let cut = dir.path().join(name);
+            let mut f = AtomicFile::create(&cut).unwrap();
+            f.write_all(b"first\n").unwrap();
+            let len = f.checkpoint().unwrap();
+            f.write_all(b"lost after the checkpoint\n").unwrap();
+            let _ = f.checkpoint();
+            drop(f); // the process dies here
+            let mut f = AtomicFile::resume(&cut, len).unwrap();
+            f.write_all(b"second\n").unwrap();
+            f.commit().unwrap();
+            assert_eq!(
+                std::fs::read(&cut).unwrap(),
+                std::fs::read(&whole).unwrap(),
+                "{name}"
+            );
+        }
     }
 
     #[test]

@@ -154,12 +154,13 @@ pub fn line_sig(raw: &str) -> (u64, usize) {
     if words == 0 {
         return (0, 0);
     }
-    (h.finish() & !LONG_BIT, words)
+    (h.finish(), words)
 }
 
-/// A streaming 64-bit hash fed a byte at a time, mixed a word at a time.
+/// A streaming 64-bit hash fed a byte at a time, mixed a word at a time;
+/// [`line_sig`] and the key builder in `prepare` feed it the same bytes.
 #[derive(Default)]
-struct Sig {
+pub struct Sig {
     h: u64,
     acc: u64,
     n: u32,
@@ -167,8 +168,9 @@ struct Sig {
 }
 
 impl Sig {
+    /// Feed one byte.
     #[inline]
-    fn push(&mut self, b: u8) {
+    pub fn push(&mut self, b: u8) {
         self.acc |= u64::from(b) << (8 * self.n);
         self.n += 1;
         self.len += 1;
@@ -186,7 +188,8 @@ impl Sig {
         self.n = 0;
     }
 
-    fn finish(mut self) -> u64 {
+    /// The hash of everything fed, as [`line_sig`] returns it.
+    pub fn finish(mut self) -> u64 {
         if self.n > 0 {
             self.mix();
         }
@@ -196,7 +199,7 @@ impl Sig {
         x = x.wrapping_mul(0xff51_afd7_ed55_8ccd);
         x ^= x >> 33;
         x = x.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
-        x ^ (x >> 33)
+        (x ^ (x >> 33)) & !LONG_BIT
     }
 }
 

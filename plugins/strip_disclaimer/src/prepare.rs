@@ -15,6 +15,7 @@
 //! once; a unit test checks it agrees with [`crate::classify::features`].
 
 use crate::classify::{self, Features};
+use crate::learned::{Sig, line_sig};
 use textmill_text::lines::Line;
 use textmill_text::normalize::normalize_for_match;
 
@@ -27,6 +28,8 @@ pub struct Keys {
     pub spans: Vec<(usize, usize)>,
     /// Classifier features of each line.
     pub feats: Vec<Features>,
+    /// [`crate::learned::line_sig`] of each line (0 without letters or digits).
+    pub sigs: Vec<u64>,
 }
 
 impl Keys {
@@ -41,22 +44,24 @@ impl Keys {
     pub fn fill(&mut self, lines: &[Line<'_>], capacity: usize) {
         self.spans.clear();
         self.feats.clear();
+        self.sigs.clear();
         // Built as bytes: pushing ASCII bytes is cheaper than pushing chars.
         let mut joined = std::mem::take(&mut self.joined).into_bytes();
         joined.clear();
         joined.reserve(capacity + lines.len());
         for l in lines {
             let s = joined.len();
-            let f = match one_pass(l.text, &mut joined) {
-                Some(f) => f,
+            let (f, sig) = match one_pass(l.text, &mut joined) {
+                Some(p) => p,
                 None => {
                     // A character NFKC may change: the shared normaliser decides.
                     joined.truncate(s);
                     let key = normalize_for_match(l.text);
                     joined.extend_from_slice(key.as_bytes());
-                    classify::features(l.text, &key)
+                    (classify::features(l.text, &key), line_sig(l.text).0)
                 }
             };
+            self.sigs.push(sig);
             self.spans.push((s, joined.len()));
             self.feats.push(f);
             joined.push(b' ');
@@ -192,7 +197,11 @@ impl WordAcc {
 /// features, the same as `push_key` + [`classify::features`]. ASCII bytes go
 /// through a table; other characters are decoded. Returns None (with `out`
 /// partly written) at a character NFKC might change.
-fn one_pass(raw: &str, out: &mut Vec<u8>) -> Option<Features> {
+fn one_pass(raw: &str, out: &mut Vec<u8>) -> Option<(Features, u64)> {
+    // The learned signature is fed alongside the key: the same bytes, but
+    // digit runs folded and non-ASCII letters as written (see `line_sig`).
+    let mut sig = Sig::default();
+    let mut in_digits = false;
     let stops = stop_table();
     let bytes = raw.as_bytes();
     let start = out.len();
@@ -237,11 +246,22 @@ fn one_pass(raw: &str, out: &mut Vec<u8>) -> Option<Features> {
                 if pending && out.len() > start {
                     count_word(&mut acc);
                     out.push(b' ');
+                    sig.push(b' ');
+                    in_digits = false;
                 }
                 pending = false;
                 let lb = b.to_ascii_lowercase();
                 acc.push(lb);
                 out.push(lb);
+                if lb.is_ascii_digit() {
+                    if !in_digits {
+                        sig.push(b'0');
+                    }
+                    in_digits = true;
+                } else {
+                    sig.push(lb);
+                    in_digits = false;
+                }
             } else if f & K_BREAK != 0 {
                 pending = true;
             }
@@ -268,9 +288,14 @@ fn one_pass(raw: &str, out: &mut Vec<u8>) -> Option<Features> {
                 if pending && out.len() > start {
                     count_word(&mut acc);
                     out.push(b' ');
+                    sig.push(b' ');
                 }
                 pending = false;
+                in_digits = false;
                 let mut tmp = [0u8; 4];
+                for &b in c.encode_utf8(&mut tmp).as_bytes() {
+                    sig.push(b);
+                }
                 for lc in c.to_lowercase() {
                     for &b in lc.encode_utf8(&mut tmp).as_bytes() {
                         acc.push(b);
@@ -306,7 +331,8 @@ fn one_pass(raw: &str, out: &mut Vec<u8>) -> Option<Features> {
             symbols as f32 / nonspace as f32
         },
     };
-    Some(f)
+    let sig = if out.len() > start { sig.finish() } else { 0 };
+    Some((f, sig))
 }
 
 /// What a character does to a key.
@@ -540,6 +566,7 @@ mod tests {
                 let key = normalize_for_match(l.text);
                 assert_eq!(k.key(i), key, "{s:?}");
                 assert_eq!(k.feats[i], classify::features(l.text, &key), "{s:?}");
+                assert_eq!(k.sigs[i], line_sig(l.text).0, "{s:?}");
             }
         }
     }

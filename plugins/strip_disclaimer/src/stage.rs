@@ -18,7 +18,7 @@
 
 use crate::classify::{self, Class, Features};
 use crate::config::Settings;
-use crate::learned::{self, Learned};
+use crate::learned::Learned;
 use crate::prepare::Keys;
 use crate::rules::{MatchHow, PrefixCut, RuleHit};
 use textmill_plugin_sdk::serde_json::{Map, Value, json};
@@ -41,6 +41,10 @@ pub enum Why {
         /// Pack index of the header's rule.
         pack: usize,
     },
+    /// The story's last line points elsewhere for the rest ("Continue at
+    /// X for the rest of this report"): a truncation tail found by position
+    /// and cue words, not by a listed phrase.
+    Tail,
     /// The classifier and structure rejected it.
     Classifier {
         /// Zone: `top`, `core` or `bottom`.
@@ -129,10 +133,11 @@ pub fn decide<'a>(
     let learned_docs: Vec<Option<u32>> = if learned.is_empty() {
         vec![None; n]
     } else {
-        raw.iter()
-            .map(|l| match learned::line_sig(l) {
-                (_, 0) => None,
-                (sig, _) => learned.lookup(site, sig),
+        keys.sigs
+            .iter()
+            .map(|&sig| match sig {
+                0 => None,
+                sig => learned.lookup(site, sig),
             })
             .collect()
     };
@@ -246,6 +251,21 @@ pub fn decide<'a>(
                     break;
                 }
             }
+            // The story's last line: a short line that points elsewhere for
+            // the rest is a syndication tail, whatever its wording.
+            let last = (e..cut)
+                .rev()
+                .find(|&j| j == e || keep_outside[j])
+                .unwrap_or(e);
+            if last > s
+                && Some(last) != headline
+                && removed[last].is_none()
+                && feats[last].words <= TAIL_WORDS
+                && is_pointer(keys.key(last), raw[last])
+            {
+                keep_outside[last] = false;
+                removed[last] = Some(Why::Tail);
+            }
         }
         if settings.classifier || core_start.is_some() {
             for i in 0..cut.min(n) {
@@ -337,6 +357,88 @@ fn cut_top_prefixes(
     None
 }
 
+/// Longest story-final line that can be a truncation tail.
+const TAIL_WORDS: usize = 25;
+
+/// Words that say "the rest of the text" ...
+const TAIL_PART: &[&str] = &[
+    "continue",
+    "continued",
+    "continues",
+    "continuing",
+    "rest",
+    "full",
+    "remainder",
+    "remaining",
+    "original",
+    "originally",
+    "excerpt",
+    "excerpted",
+    "abridged",
+    "shortened",
+    "truncated",
+    "part",
+    "complete",
+    "entire",
+    "whole",
+    "more",
+];
+/// ... of "the text" (within a few words after) ...
+const TAIL_TEXT: &[&str] = &[
+    "story", "article", "report", "piece", "post", "coverage", "text", "item", "feature",
+    "reading", "stories", "articles",
+];
+/// ... is "elsewhere".
+const TAIL_WHERE: &[&str] = &[
+    "at",
+    "on",
+    "via",
+    "see",
+    "visit",
+    "here",
+    "available",
+    "link",
+    "click",
+    "website",
+    "site",
+];
+
+/// A line that points the reader elsewhere for the rest of the story: a
+/// part-of-the-text phrase ("the rest of this report", "continue reading",
+/// "the full story") and a place (or a domain). Together they rarely occur
+/// in a story's own closing sentence ("He said the full report would
+/// follow" has no place; "will report back when we have more information"
+/// has no part-of-the-text phrase). Questions are never tails.
+fn is_pointer(key: &str, raw: &str) -> bool {
+    if raw.trim_end().ends_with('?') {
+        return false;
+    }
+    let words: Vec<&str> = key.split(' ').collect();
+    let part_of_text = words.iter().enumerate().any(|(i, w)| {
+        TAIL_PART.contains(w)
+            && words[i + 1..(i + 5).min(words.len())]
+                .iter()
+                .any(|t| TAIL_TEXT.contains(t))
+    });
+    part_of_text && (words.iter().any(|w| TAIL_WHERE.contains(w)) || has_domain(raw))
+}
+
+/// True when the line carries a web domain ("example.co.uk", "www.x.com").
+fn has_domain(raw: &str) -> bool {
+    const TLDS: &[&str] = &[
+        "com", "org", "net", "co", "uk", "au", "ca", "ie", "nz", "in", "io", "news", "info",
+    ];
+    raw.split(|c: char| c.is_whitespace() || matches!(c, '(' | ')' | ',' | ';' | '"' | '\''))
+        .any(|w| {
+            let w = w.trim_end_matches(['.', '!', '?', ':']);
+            let mut parts = w.rsplit('.');
+            let tld = parts.next().unwrap_or("");
+            w.contains('.')
+                && parts.next().is_some_and(|p| !p.is_empty())
+                && TLDS.contains(&tld.to_ascii_lowercase().as_str())
+        })
+}
+
 /// A headline: short, not a sentence run, not a symbol-laden menu line.
 fn is_title_like(f: &Features, raw: &str) -> bool {
     f.words >= 2 && f.words <= 30 && raw.trim().len() <= 250 && f.symbol_share < 0.1
@@ -356,6 +458,7 @@ pub fn kind_of<'s>(why: &Why, settings: &'s Settings) -> &'s str {
         Why::Rule(h) => pack_kind(h.pack),
         Why::Footer { pack, .. } => pack_kind(*pack),
         Why::Learned { .. } => "learned",
+        Why::Tail => "truncation_tail",
         Why::Classifier { .. } => "classifier",
     }
 }
@@ -391,6 +494,10 @@ pub fn explain(d: &Decision<'_>, settings: &Settings, site: &str) -> Value {
                 m.insert("by".into(), json!("learned"));
                 m.insert("site".into(), json!(site));
                 m.insert("site_docs".into(), json!(docs));
+            }
+            Why::Tail => {
+                m.insert("by".into(), json!("structure"));
+                m.insert("zone".into(), json!("tail"));
             }
             Why::Classifier { zone, score, class } => {
                 m.insert("by".into(), json!("classifier"));

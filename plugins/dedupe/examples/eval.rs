@@ -72,6 +72,18 @@ struct Record {
     fields: String,
 }
 
+/// CPU seconds this process has used (user + system), from `/proc/self/stat`;
+/// `None` off Linux. On a shared machine wall time overstates the stage's cost.
+fn cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the parenthesised command name; utime and stime are the
+    // 14th and 15th fields of the line, in clock ticks (100 per second on Linux).
+    let rest = stat.rsplit_once(')')?.1;
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: f64 = f.get(11)?.parse::<f64>().ok()? + f.get(12)?.parse::<f64>().ok()?;
+    Some(ticks / 100.0)
+}
+
 fn main() -> Result<(), String> {
     let args = parse_args()?;
     let mut records = Vec::new();
@@ -125,6 +137,7 @@ fn main() -> Result<(), String> {
     let threads = args.threads.max(1);
 
     // Observe: batches dealt to threads round-robin, states put back in order.
+    let cpu0 = cpu_seconds();
     let t0 = Instant::now();
     let mut states: Vec<Vec<u8>> = vec![Vec::new(); batches.len()];
     std::thread::scope(|s| -> Result<(), String> {
@@ -191,6 +204,7 @@ fn main() -> Result<(), String> {
         Ok(())
     })?;
     let t_apply = t2.elapsed();
+    let cpu = cpu0.zip(cpu_seconds()).map(|(a, b)| b - a);
 
     let mut kept = BufWriter::new(std::fs::File::create(&args.out).map_err(|e| e.to_string())?);
     let mut rej = BufWriter::new(std::fs::File::create(&args.rejects).map_err(|e| e.to_string())?);
@@ -239,6 +253,12 @@ fn main() -> Result<(), String> {
         state_bytes,
         state_bytes as f64 / docs.len().max(1) as f64
     );
+    if let Some(cpu) = cpu {
+        eprintln!(
+            "cpu {cpu:.2}s (all threads) = {:.1} MB/s per CPU-second",
+            mb / cpu.max(0.01)
+        );
+    }
     eprintln!("stats {:?}", stats.0);
     Ok(())
 }

@@ -3,11 +3,9 @@
 
 use crate::config::{Config, KeepRule};
 use crate::lsh::signature;
-use crate::within::dedupe_within;
+use crate::within::analyze;
 use textmill_plugin_sdk::Doc;
 use textmill_text::hash::hash64;
-use textmill_text::normalize::normalize_for_match;
-use textmill_text::sentences::sentences;
 use textmill_text::shingle::word_shingles;
 
 /// Seed of the shingle hashes (distinct from other uses of `hash64`).
@@ -43,18 +41,29 @@ pub fn sentence_words(entry: u64) -> u64 {
 
 /// Compute a document's record. `perms` are the MinHash permutations.
 pub fn doc_record(doc: &Doc<'_>, config: &Config, perms: &[(u64, u64)]) -> DocRecord {
-    let within = dedupe_within(doc.text, config.min_line_chars, config.near_paragraphs);
-    let text = within.text_or(doc.text);
-    let normalized = normalize_for_match(text);
+    let analysis = analyze(doc.text, config.min_line_chars, config.near_paragraphs);
+    // The kept text's key: its kept lines' keys, space-joined (what
+    // `normalize_for_match` gives for the whole kept text).
+    let mut normalized = String::with_capacity(doc.text.len());
+    for (i, k) in analysis.line_keys.iter().enumerate() {
+        if analysis.keep[i] && !k.is_empty() {
+            if !normalized.is_empty() {
+                normalized.push(' ');
+            }
+            normalized.push_str(k);
+        }
+    }
     let mut shingles = word_shingles(&normalized, config.shingle_size, SHINGLE_SEED);
     shingles.sort_unstable();
     shingles.dedup();
-    let mut sents: Vec<u64> = sentences(text)
+    let min_words = config.sentence_min_words.max(1);
+    let mut sents: Vec<u64> = analysis
+        .sentences
         .iter()
-        .filter_map(|s| {
-            let key = normalize_for_match(s.text);
+        .filter(|(line, _)| analysis.keep[*line])
+        .filter_map(|(_, key)| {
             let words = key.split(' ').filter(|w| !w.is_empty()).count();
-            (words >= config.sentence_min_words.max(1))
+            (words >= min_words)
                 .then(|| (hash64(key.as_bytes()) & !WORDS_MASK) | (words as u64).min(WORDS_MASK))
         })
         .collect();
@@ -64,7 +73,10 @@ pub fn doc_record(doc: &Doc<'_>, config: &Config, perms: &[(u64, u64)]) -> DocRe
     sents.retain(|s| seen.insert(*s));
     let keep_key = match config.keep {
         KeepRule::First => 0.0,
-        KeepRule::Longest => text.chars().count() as f64,
+        KeepRule::Longest => match analysis.text() {
+            Some(t) => t.chars().count() as f64,
+            None => doc.text.chars().count() as f64,
+        },
         KeepRule::Field => config
             .keep_field
             .as_deref()

@@ -23,16 +23,16 @@ pub fn permutations(num_perm: usize) -> Vec<(u64, u64)> {
 /// MinHash signature of a set of shingle hashes (duplicates do not matter).
 /// An empty set gives all `u32::MAX`.
 pub fn signature(shingles: &[u64], perms: &[(u64, u64)]) -> Vec<u32> {
-    let mut sig = vec![u32::MAX; perms.len()];
+    // Take the minimum over full 64-bit values and keep the high half at the
+    // end: the high half of the minimum is the minimum of the high halves
+    // (ties below the high half do not matter), and the loop stays branch-free.
+    let mut min = vec![u64::MAX; perms.len()];
     for &h in shingles {
-        for (s, &(a, b)) in sig.iter_mut().zip(perms) {
-            let v = (a.wrapping_mul(h).wrapping_add(b) >> 32) as u32;
-            if v < *s {
-                *s = v;
-            }
+        for (m, &(a, b)) in min.iter_mut().zip(perms) {
+            *m = (*m).min(a.wrapping_mul(h).wrapping_add(b));
         }
     }
-    sig
+    min.into_iter().map(|m| (m >> 32) as u32).collect()
 }
 
 /// Estimated Jaccard similarity: the share of equal signature positions.

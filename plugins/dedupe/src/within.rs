@@ -1,6 +1,7 @@
 //! Within-document dedupe: repeated paragraphs and lines, keeping the first.
 
 use std::collections::{HashMap, HashSet};
+use textmill_text::hash::hash128;
 use textmill_text::lines::{Line, join_lines, lines, paragraphs};
 use textmill_text::normalize::normalize_for_match;
 
@@ -20,6 +21,38 @@ impl WithinResult {
     }
 }
 
+/// A text split into lines and sentences, each with its comparison key,
+/// and which lines within-document dedupe keeps. Computed once and shared by
+/// dedupe (the output text) and the document's signature, so the text is
+/// normalised only once.
+#[derive(Debug, Clone)]
+pub struct Analysis<'a> {
+    /// The lines of the input.
+    pub lines: Vec<Line<'a>>,
+    /// Whether each line is kept.
+    pub keep: Vec<bool>,
+    /// Each line's key: its sentences' keys joined by a space.
+    pub line_keys: Vec<String>,
+    /// Each sentence's line and key, in text order.
+    pub sentences: Vec<(usize, String)>,
+    /// Number of lines removed.
+    pub lines_removed: usize,
+}
+
+impl Analysis<'_> {
+    /// The kept text in `join_lines` form, or `None` when nothing was removed.
+    pub fn text(&self) -> Option<String> {
+        (self.lines_removed > 0).then(|| {
+            join_lines(
+                self.lines
+                    .iter()
+                    .filter(|l| self.keep[l.index])
+                    .map(|l| l.text),
+            )
+        })
+    }
+}
+
 /// Remove paragraphs and lines whose normalised form (NFKC, case,
 /// punctuation, whitespace) repeats an earlier one in the same text.
 ///
@@ -28,8 +61,33 @@ impl WithinResult {
 /// content. With `near`, a unit also counts as a repeat when its words are
 /// one word edit (substitute, insert, delete) away from an earlier unit.
 pub fn dedupe_within(text: &str, min_chars: usize, near: bool) -> WithinResult {
+    let a = analyze(text, min_chars, near);
+    WithinResult {
+        text: a.text(),
+        lines_removed: a.lines_removed,
+    }
+}
+
+/// The analysis behind [`dedupe_within`].
+pub fn analyze(text: &str, min_chars: usize, near: bool) -> Analysis<'_> {
     let ls = lines(text);
-    let keys: Vec<String> = ls.iter().map(|l| normalize_for_match(l.text)).collect();
+    // Sentences never cross a line break and are cut at whitespace, so a
+    // line's key is its sentences' keys joined by a space.
+    let sentences: Vec<(usize, String)> = textmill_text::sentences::sentences(text)
+        .iter()
+        .map(|s| (s.line, normalize_for_match(s.text)))
+        .collect();
+    let mut keys: Vec<String> = vec![String::new(); ls.len()];
+    for (line, key) in &sentences {
+        if key.is_empty() {
+            continue;
+        }
+        let k = &mut keys[*line];
+        if !k.is_empty() {
+            k.push(' ');
+        }
+        k.push_str(key);
+    }
     // For each removed line, the line it copies (when known): lets a short
     // line inside a copied run of paragraphs go with its run.
     let mut origin: Vec<Option<usize>> = vec![None; ls.len()];
@@ -40,15 +98,15 @@ pub fn dedupe_within(text: &str, min_chars: usize, near: bool) -> WithinResult {
             first_line.entry(k.as_str()).or_insert(i);
         }
     }
-    let mut seen: HashSet<String> = HashSet::new();
+    let mut seen: HashSet<u128> = HashSet::new();
     let mut kept_words: Vec<Vec<String>> = Vec::new();
     let long_enough = |key: &str| key.chars().count() >= min_chars;
 
-    let mut is_repeat = |key: String, seen: &mut HashSet<String>| -> bool {
-        if !long_enough(&key) {
+    let mut is_repeat = |key: &str, seen: &mut HashSet<u128>| -> bool {
+        if !long_enough(key) {
             return false;
         }
-        if seen.contains(&key) {
+        if !seen.insert(hash128(key.as_bytes())) {
             return true;
         }
         if near {
@@ -58,7 +116,6 @@ pub fn dedupe_within(text: &str, min_chars: usize, near: bool) -> WithinResult {
             }
             kept_words.push(words);
         }
-        seen.insert(key);
         false
     };
 
@@ -66,14 +123,13 @@ pub fn dedupe_within(text: &str, min_chars: usize, near: bool) -> WithinResult {
         let members = &ls[p.first_line..p.end_line];
         if members.len() > 1 {
             // A multi-line paragraph repeated as a whole goes as a whole.
-            let key = normalize_for_match(
-                &members
-                    .iter()
-                    .map(|l| l.text)
-                    .collect::<Vec<_>>()
-                    .join("\n"),
-            );
-            if is_repeat(key, &mut seen) {
+            let key = members
+                .iter()
+                .map(|l| keys[l.index].as_str())
+                .filter(|k| !k.is_empty())
+                .collect::<Vec<_>>()
+                .join(" ");
+            if is_repeat(&key, &mut seen) {
                 for l in members {
                     keep[l.index] = false;
                 }
@@ -81,7 +137,7 @@ pub fn dedupe_within(text: &str, min_chars: usize, near: bool) -> WithinResult {
             }
         }
         for l in members {
-            if is_repeat(keys[l.index].clone(), &mut seen) {
+            if is_repeat(&keys[l.index], &mut seen) {
                 keep[l.index] = false;
             }
         }
@@ -92,18 +148,14 @@ pub fn dedupe_within(text: &str, min_chars: usize, near: bool) -> WithinResult {
         }
     }
     extend_copied_runs(&ls, &keys, &first_line, &mut keep, &mut origin);
-
-    let removed = keep.iter().filter(|k| !**k).count();
-    if removed == 0 {
-        return WithinResult {
-            text: None,
-            lines_removed: 0,
-        };
-    }
-    let out = join_lines(ls.iter().filter(|l| keep[l.index]).map(|l| l.text));
-    WithinResult {
-        text: Some(out),
-        lines_removed: removed,
+    drop(first_line);
+    let lines_removed = keep.iter().filter(|k| !**k).count();
+    Analysis {
+        lines: ls,
+        keep,
+        line_keys: keys,
+        sentences,
+        lines_removed,
     }
 }
 

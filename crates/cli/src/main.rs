@@ -65,6 +65,10 @@ enum Command {
         /// With --shard: the pass to run (default: this shard's first unfinished pass).
         #[arg(long)]
         pass: Option<usize>,
+        /// Continue an interrupted run of the same config, input and output
+        /// from its last checkpoint (same bytes as an uninterrupted run).
+        #[arg(long, conflicts_with = "shard")]
+        resume: bool,
     },
     /// Sharded runs: merge the shards' corpus states of a pass (one task).
     MergeState {
@@ -186,6 +190,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<u8> {
             threads,
             shard,
             pass,
+            resume,
         } => {
             let shard = match shard {
                 Some(s) => Some(s),
@@ -196,7 +201,15 @@ fn dispatch(cli: Cli) -> anyhow::Result<u8> {
             match shard {
                 Some(shard) => run_shard(&config, input, output, threads, shard, pass, cli.quiet),
                 None if pass.is_some() => bail!("--pass needs --shard (or a Slurm array task)"),
-                None => run(&config, input, output, threads, cli.quiet, cli.verbose),
+                None => run(
+                    &config,
+                    input,
+                    output,
+                    threads,
+                    resume,
+                    cli.quiet,
+                    cli.verbose,
+                ),
             }
         }
         Command::MergeState {
@@ -293,6 +306,7 @@ fn run(
     input: Option<PathBuf>,
     output: Option<PathBuf>,
     threads: Option<usize>,
+    resume: bool,
     quiet: bool,
     verbose: u8,
 ) -> anyhow::Result<u8> {
@@ -336,6 +350,7 @@ fn run(
         threads: threads.unwrap_or(0),
         progress: Some(bar.callback()),
         cancel: Arc::new(AtomicBool::new(false)),
+        resume,
     };
     let stats = textmill_core::run::run(&mut pipeline, &paths, &options)
         .with_context(|| format!("run of {} failed", config_path.display()))?;
@@ -461,6 +476,7 @@ fn run_shard(
         threads: threads.unwrap_or(0),
         progress: Some(bar.callback()),
         cancel: Arc::new(AtomicBool::new(false)),
+        resume: false,
     };
     let outcome =
         textmill_core::shard::run_shard_pass(&mut pipeline, &input, &out, shard, pass, &options)

@@ -9,6 +9,7 @@
 //! bounded by the batches in flight plus the corpus stages' own state, never
 //! by the corpus size, and the output bytes do not depend on thread timing.
 
+use crate::checkpoint::{CHECKPOINT_EVERY, Checkpointer, PassStart};
 use crate::config::InputConfig;
 use crate::document::{Document, Origin, Reject};
 use crate::error::{Error, Result};
@@ -59,8 +60,10 @@ pub struct RunOptions {
     pub threads: usize,
     /// Called with progress after each batch.
     pub progress: Option<Box<dyn Fn(Progress) + Send + Sync>>,
-    /// Set to stop the run early (Ctrl-C); partial outputs are removed.
+    /// Set to stop the run early (Ctrl-C); partial outputs stay for `resume`.
     pub cancel: Arc<AtomicBool>,
+    /// Continue the interrupted run of the same config and paths.
+    pub resume: bool,
 }
 
 impl Default for RunOptions {
@@ -69,6 +72,7 @@ impl Default for RunOptions {
             threads: 0,
             progress: None,
             cancel: Arc::new(AtomicBool::new(false)),
+            resume: false,
         }
     }
 }
@@ -84,6 +88,8 @@ struct Batch {
     seq: u64,
     /// Documents read into the batch (before any stage).
     read: u64,
+    /// Source items consumed by the end of this batch, counted from the pass start.
+    items_end: u64,
     docs: Vec<Document>,
     rejects: Vec<Reject>,
     bytes: u64,
@@ -92,6 +98,7 @@ struct Batch {
 struct Processed {
     seq: u64,
     read: u64,
+    items_end: u64,
     docs: Vec<Document>,
     rejects: Vec<Reject>,
     stats: Vec<StageStats>,
@@ -195,6 +202,13 @@ pub(crate) enum Target<'a> {
 }
 
 impl Target<'_> {
+    pub(crate) fn checkpoint(&mut self) -> Result<u64> {
+        match self {
+            Target::Final(sink) => sink.checkpoint(),
+            Target::Spill(f) => f.checkpoint(),
+        }
+    }
+
     fn write(&mut self, doc: &Document) -> Result<()> {
         match self {
             Target::Final(sink) => sink.write(doc),
@@ -309,6 +323,7 @@ impl Pass<'_> {
         let Batch {
             seq,
             read,
+            items_end,
             mut docs,
             mut rejects,
             bytes,
@@ -348,6 +363,7 @@ impl Pass<'_> {
         Processed {
             seq,
             read,
+            items_end,
             docs,
             rejects,
             stats,
@@ -370,6 +386,8 @@ pub(crate) fn run_pass(
     run: &mut RunStats,
     progress: &(dyn Fn(u64, u64) + Sync),
     cancel: &AtomicBool,
+    start: PassStart,
+    mut checkpoints: Option<&mut Checkpointer>,
 ) -> Result<Vec<Vec<u8>>> {
     let permits = Permits {
         free: Mutex::new(in_flight),
@@ -377,7 +395,11 @@ pub(crate) fn run_pass(
     };
     let (tx, rx) = mpsc::channel::<Processed>();
     let failed = AtomicBool::new(false);
-    let mut states = Vec::new();
+    let PassStart {
+        batches: start_seq,
+        items: start_items,
+        mut states,
+    } = start;
     let mut collector_result: Result<()> = Ok(());
     let mut read_error: Option<Error> = None;
     let is_input = matches!(source, Source::Input(_));
@@ -390,7 +412,7 @@ pub(crate) fn run_pass(
         let collector_result = &mut collector_result;
         scope.spawn(move || {
             let mut pending: BTreeMap<u64, Processed> = BTreeMap::new();
-            let mut next = 0u64;
+            let mut next = start_seq;
             let (mut docs_done, mut bytes_done) = (0u64, 0u64);
             for p in rx {
                 pending.insert(p.seq, p);
@@ -428,7 +450,21 @@ pub(crate) fn run_pass(
                         run.docs_written += p.docs.len() as u64;
                     }
                     if let Some(state) = p.state {
+                        if let Some(ck) = checkpoints.as_deref_mut() {
+                            if let Err(e) = ck.keep_state(&state) {
+                                *collector_result = Err(e);
+                                failed.store(true, Ordering::SeqCst);
+                            }
+                        }
                         states.push(state);
+                    }
+                    if let Some(ck) = checkpoints.as_deref_mut() {
+                        if collector_result.is_ok() && next % CHECKPOINT_EVERY == 0 {
+                            if let Err(e) = ck.save(target, rejects, run, next, p.items_end) {
+                                *collector_result = Err(e);
+                                failed.store(true, Ordering::SeqCst);
+                            }
+                        }
                     }
                     docs_done += p.docs.len() as u64 + p.rejects.len() as u64;
                     bytes_done = bytes_done.max(p.bytes);
@@ -439,10 +475,23 @@ pub(crate) fn run_pass(
         });
 
         pool.in_place_scope(|rs| {
-            let mut seq = 0u64;
+            let mut seq = start_seq;
+            let mut items = 0u64;
+            // Resuming: the items before the checkpoint were written already.
+            while items < start_items {
+                match source.next() {
+                    Some(Ok(_)) => items += 1,
+                    Some(Err(e)) => {
+                        read_error = Some(e);
+                        return;
+                    }
+                    None => break,
+                }
+            }
             let mut batch = Batch {
                 seq,
                 read: 0,
+                items_end: 0,
                 docs: Vec::new(),
                 rejects: Vec::new(),
                 bytes: 0,
@@ -468,6 +517,7 @@ pub(crate) fn run_pass(
                         break;
                     }
                 };
+                items += 1;
                 match item {
                     Item::Doc(d) => {
                         batch_bytes += d.text.len();
@@ -481,12 +531,14 @@ pub(crate) fn run_pass(
                     || batch.rejects.len() >= pass.batch_docs
                 {
                     batch.bytes = source.bytes();
+                    batch.items_end = items;
                     seq += 1;
                     let full = std::mem::replace(
                         &mut batch,
                         Batch {
                             seq,
                             read: 0,
+                            items_end: 0,
                             docs: Vec::new(),
                             rejects: Vec::new(),
                             bytes: 0,
@@ -498,6 +550,7 @@ pub(crate) fn run_pass(
             }
             if !batch.docs.is_empty() || !batch.rejects.is_empty() {
                 batch.bytes = source.bytes();
+                batch.items_end = items;
                 send(batch);
             }
         });
@@ -627,7 +680,8 @@ pub(crate) fn spill_source(path: &Path) -> Result<Source> {
     }))
 }
 
-/// Run a built pipeline on one machine.
+/// Run a built pipeline on one machine. With `options.resume`, continue the
+/// interrupted run of the same config and paths from its last checkpoint.
 pub fn run(pipeline: &mut Pipeline, paths: &RunPaths, options: &RunOptions) -> Result<RunStats> {
     let started = Instant::now();
     let (pool, threads) = worker_pool(pipeline, options.threads)?;
@@ -638,96 +692,124 @@ pub fn run(pipeline: &mut Pipeline, paths: &RunPaths, options: &RunOptions) -> R
     } else {
         Some(plan.total_bytes())
     };
-    let mut run = empty_stats(pipeline, threads);
     let passes = pass_count(pipeline);
-    let temp_dir = spill_dir(&paths.output);
-    let mut sink = Some(Sink::open(&paths.output)?);
-    let mut rejects = Some(RejectsWriter::create(&paths.rejects)?);
+    let fingerprint = format!(
+        "{} {}",
+        crate::shard::fingerprint(pipeline),
+        paths.input.display()
+    );
+    let (mut checkpoints, resume) = if options.resume {
+        let (c, ck) = Checkpointer::resume(&paths.output, fingerprint)?;
+        (c, Some(ck))
+    } else {
+        (Checkpointer::fresh(&paths.output, fingerprint)?, None)
+    };
+    let mut run = match &resume {
+        Some(ck) => ck.stats.clone(),
+        None => empty_stats(pipeline, threads),
+    };
+    run.threads = threads;
+    let mut rejects = match &resume {
+        Some(ck) => RejectsWriter::resume(&paths.rejects, ck.rejects_len, ck.rejects_count)?,
+        None => RejectsWriter::create(&paths.rejects)?,
+    };
     let in_flight = threads * 2 + 1;
+    let resume_pass = resume.as_ref().map(|ck| ck.pass).unwrap_or(0);
 
-    let result = (|| -> Result<()> {
-        let mut source = Source::Input(Reader::new(plan, &input_config));
-        for pass_no in 0..passes {
-            let total = if pass_no == 0 { total_input } else { None };
-            let report = |docs: u64, bytes: u64| {
-                if let Some(p) = &options.progress {
-                    p(Progress {
-                        pass: pass_no + 1,
-                        passes,
-                        docs,
-                        bytes,
-                        total_bytes: total,
-                    });
-                }
-            };
-            let rejects_writer = rejects.as_mut().ok_or(Error::Interrupted)?;
-            let pass = plan_pass(pipeline, pass_no);
+    let mut source = Source::Input(Reader::new(plan, &input_config));
+    let mut sink = None;
+    for pass_no in 0..passes {
+        let pass = plan_pass(pipeline, pass_no);
+        if pass_no < resume_pass {
+            // Finished before the interruption: reinstall its corpus state, read its spill.
             if let Some(corpus) = pass.observe {
-                std::fs::create_dir_all(&temp_dir).map_err(|e| Error::io(&temp_dir, e))?;
-                let spill_path = temp_dir.join(format!("pass-{}.jsonl", pass_no + 1));
-                let mut spill = AtomicFile::create(&spill_path)?;
-                let states = run_pass(
-                    &pool,
-                    in_flight,
-                    &pass,
-                    source,
-                    &mut Target::Spill(&mut spill),
-                    rejects_writer,
-                    &mut run,
-                    &report,
-                    &options.cancel,
-                )?;
-                spill.commit()?;
-                let merge_started = Instant::now();
-                let merged = merge_states(pipeline, corpus, &states)?;
-                drop(states);
+                let merged_path = checkpoints.merged_path(pass_no);
+                let merged = std::fs::read(&merged_path).map_err(|e| Error::io(&merged_path, e))?;
                 finish_stage(pipeline, corpus, &merged)?;
-                run.stages[corpus].seconds += merge_started.elapsed().as_secs_f64();
-                source = spill_source(&spill_path)?;
-            } else {
-                let sink = sink.as_mut().ok_or(Error::Interrupted)?;
-                run_pass(
-                    &pool,
-                    in_flight,
-                    &pass,
-                    source,
-                    &mut Target::Final(sink),
-                    rejects_writer,
-                    &mut run,
-                    &report,
-                    &options.cancel,
-                )?;
-                break;
+                source = spill_source(&checkpoints.spill_path(pass_no))?;
             }
+            continue;
         }
-        Ok(())
-    })();
-
-    let _ = std::fs::remove_dir_all(&temp_dir);
-    if let Err(e) = result {
-        if let Some(s) = sink.take() {
-            s.abandon();
+        let here = resume.as_ref().filter(|ck| ck.pass == pass_no);
+        let states = checkpoints.begin_pass(
+            pass_no,
+            pass.observe.is_some(),
+            here.map(|ck| ck.states_len),
+        )?;
+        let start = PassStart {
+            batches: here.map_or(0, |ck| ck.batches),
+            items: here.map_or(0, |ck| ck.items),
+            states,
+        };
+        let total = if pass_no == 0 { total_input } else { None };
+        let report = |docs: u64, bytes: u64| {
+            if let Some(p) = &options.progress {
+                p(Progress {
+                    pass: pass_no + 1,
+                    passes,
+                    docs,
+                    bytes,
+                    total_bytes: total,
+                });
+            }
+        };
+        if let Some(corpus) = pass.observe {
+            let spill_path = checkpoints.spill_path(pass_no);
+            let mut spill = match here {
+                Some(ck) => AtomicFile::resume(&spill_path, ck.target_len)?,
+                None => AtomicFile::create(&spill_path)?,
+            };
+            let states = run_pass(
+                &pool,
+                in_flight,
+                &pass,
+                source,
+                &mut Target::Spill(&mut spill),
+                &mut rejects,
+                &mut run,
+                &report,
+                &options.cancel,
+                start,
+                Some(&mut checkpoints),
+            )?;
+            spill.commit()?;
+            let merge_started = Instant::now();
+            let merged = merge_states(pipeline, corpus, &states)?;
+            drop(states);
+            crate::write::write_file_atomically(&checkpoints.merged_path(pass_no), &merged)?;
+            finish_stage(pipeline, corpus, &merged)?;
+            run.stages[corpus].seconds += merge_started.elapsed().as_secs_f64();
+            checkpoints.pass_done(&mut rejects, &run, pass_no)?;
+            source = spill_source(&spill_path)?;
+        } else {
+            let mut out = match here {
+                Some(ck) => Sink::resume(&paths.output, ck.target_len)?,
+                None => Sink::open(&paths.output)?,
+            };
+            run_pass(
+                &pool,
+                in_flight,
+                &pass,
+                source,
+                &mut Target::Final(&mut out),
+                &mut rejects,
+                &mut run,
+                &report,
+                &options.cancel,
+                start,
+                Some(&mut checkpoints),
+            )?;
+            sink = Some(out);
+            break;
         }
-        if let Some(r) = rejects.take() {
-            r.abandon();
-        }
-        return Err(e);
     }
-    let rejects = rejects.take().ok_or(Error::Interrupted)?;
     run.rejects_written = rejects.count;
     rejects.commit()?;
-    sink.take().ok_or(Error::Interrupted)?.commit()?;
+    sink.ok_or(Error::Interrupted)?.commit()?;
+    checkpoints.finish();
     run.seconds = started.elapsed().as_secs_f64();
     write_stats(&paths.stats, &run)?;
     Ok(run)
-}
-
-/// Folder for spill files, beside the output.
-fn spill_dir(output: &Path) -> PathBuf {
-    let base = crate::write::beside(output, "");
-    let mut s = base.into_os_string();
-    s.push(format!(".textmill-tmp-{}", std::process::id()));
-    PathBuf::from(s)
 }
 
 /// Write the stats JSON atomically.

@@ -180,11 +180,7 @@ impl RunDir {
     }
 }
 
-fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let mut f = AtomicFile::create(path)?;
-    f.write_all(bytes)?;
-    f.commit()
-}
+use crate::write::write_file_atomically as write_atomic;
 
 fn read_file(path: &Path, what: &str) -> Result<Vec<u8>> {
     std::fs::read(path).map_err(|e| Error::Input {
@@ -328,6 +324,8 @@ fn shard_pass(
             &mut run,
             &report,
             &options.cancel,
+            Default::default(),
+            None,
         )?;
         spill.commit()?;
         let state = merge_states(pipeline, corpus, &states)?;
@@ -344,6 +342,8 @@ fn shard_pass(
             &mut run,
             &report,
             &options.cancel,
+            Default::default(),
+            None,
         ) {
             sink.abandon();
             return Err(e);

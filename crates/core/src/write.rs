@@ -236,6 +236,13 @@ impl AtomicFile {
     }
 }
 
+/// Write a whole file under its temporary name and rename it.
+pub fn write_file_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    let mut f = AtomicFile::create(path)?;
+    f.write_all(bytes)?;
+    f.commit()
+}
+
 /// Append one JSON value and a newline.
 fn write_json_line(out: &mut AtomicFile, value: &impl serde::Serialize) -> Result<()> {
     let mut line = serde_json::to_vec(value).map_err(|e| Error::io(&out.temp, e.into()))?;

@@ -184,14 +184,20 @@ impl CorpusStage for StripDisclaimer {
             return Outcome::keep();
         }
         let mut bytes = 0usize;
+        // Count per kind first: one counter update per kind, not per line.
+        let mut per_kind: Vec<(&str, usize)> = Vec::new();
         for (l, why) in d.lines.iter().zip(&d.removed) {
             if let Some(why) = why {
-                stats.add(
-                    &format!("lines_removed.{}", stage::kind_of(why, &self.settings)),
-                    1.0,
-                );
+                let kind = stage::kind_of(why, &self.settings);
+                match per_kind.iter_mut().find(|(k, _)| *k == kind) {
+                    Some((_, c)) => *c += 1,
+                    None => per_kind.push((kind, 1)),
+                }
                 bytes += l.text.len() + 1;
             }
+        }
+        for (kind, c) in per_kind {
+            stats.add(&format!("lines_removed.{kind}"), c as f64);
         }
         if let Some((_, c)) = cut {
             let kind = self

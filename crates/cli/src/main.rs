@@ -160,6 +160,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    textmill_core::crash::install_handler();
     let cli = Cli::parse();
     match dispatch(cli) {
         Ok(code) => ExitCode::from(code),

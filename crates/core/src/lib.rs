@@ -27,6 +27,7 @@
 
 pub mod checkpoint;
 pub mod config;
+pub mod crash;
 pub mod document;
 pub mod error;
 pub mod explain;

@@ -90,6 +90,8 @@ pub struct PluginLibrary {
     pub abi_version: u32,
     /// Parameters with defaults.
     pub params: Vec<Param>,
+    /// Its entry in the crash reporter's table.
+    slot: crate::crash::PluginSlot,
     info: *const TmPluginInfo,
     // Declared last so it is dropped after everything taken from it.
     _library: Library,
@@ -182,9 +184,12 @@ impl PluginLibrary {
                 path: path.to_path_buf(),
                 message: format!("parameter schema is not valid JSON: {e}"),
             })?;
+        let name = text(i.name);
+        let slot = crate::crash::register(format!("`{name}` ({})", path.display()));
         Ok(PluginLibrary {
+            slot,
             path: path.to_path_buf(),
-            name: text(i.name),
+            name,
             version: text(i.version),
             description: text(i.description),
             kind: i.kind,
@@ -212,8 +217,10 @@ impl PluginLibrary {
     ) -> Result<StageInstance, textmill_plugin_sdk::ConfigError> {
         let config = serde_json::to_string(params).unwrap_or_else(|_| "{}".into());
         let mut err = TmBytes::empty();
+        let busy = self.slot.enter();
         // SAFETY: valid config view and out-pointer; `create` is from a checked vtable.
         let ptr = unsafe { (self.info().create)(TmStr::from_str(&config), &mut err) };
+        drop(busy);
         if ptr.is_null() {
             let bytes = take_bytes(err);
             return Err(serde_json::from_slice(&bytes).unwrap_or_else(|_| {
@@ -446,6 +453,7 @@ impl StageInstance {
     pub fn process(&self, docs: &[Document]) -> Result<BatchResult, BatchFailure> {
         let v = views(docs);
         let mut out = TmBatchResult::empty();
+        let _busy = self.library.slot.enter();
         // SAFETY: views stay alive for the call; out is writable.
         unsafe { (self.library.info().process)(self.ptr, v.docs.as_ptr(), v.docs.len(), &mut out) };
         let result = read_batch(&out, docs.len());
@@ -458,7 +466,9 @@ impl StageInstance {
 
     fn call_bytes(&self, call: impl FnOnce(&mut TmBytes)) -> Result<Vec<u8>, BatchFailure> {
         let mut out = TmBytes::empty();
+        let busy = self.library.slot.enter();
         call(&mut out);
+        drop(busy);
         let status = out.status;
         let bytes = take_bytes(out);
         match status {

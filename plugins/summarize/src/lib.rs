@@ -120,43 +120,78 @@ pub fn summarize<'a>(settings: &Settings, text: &'a str) -> Summary<'a> {
         let texts = candidates.iter().map(|&i| pool[i].text);
         settings.analyzer.analyze(texts.chain(head_text))
     };
-    let scores: Vec<f32> = match settings.algorithm {
-        Algorithm::Lead => (0..n).map(|i| -(i as f32)).collect(),
+    let graph = |d: &terms::DocTerms| match settings.similarity {
+        Similarity::Overlap => rank::overlap_matrix(d, n),
+        Similarity::Cosine => rank::cosine_matrix(d, n, &rank::idf(d, n)),
+        Similarity::Bm25 => rank::bm25_matrix(d, n, &rank::idf(d, n)),
+    };
+    let (scores, terms): (Vec<f32>, Option<terms::DocTerms>) = match settings.algorithm {
+        Algorithm::Lead => ((0..n).map(|i| -(i as f32)).collect(), None),
         Algorithm::Textrank => {
             let d = analyze();
-            let w = match settings.similarity {
-                Similarity::Overlap => rank::overlap_matrix(&d, n),
-                Similarity::Cosine => rank::cosine_matrix(&d, n, &rank::idf(&d, n)),
-                Similarity::Bm25 => rank::bm25_matrix(&d, n, &rank::idf(&d, n)),
-            };
-            rank::pagerank(&w, n)
+            (rank::pagerank(&graph(&d), n), Some(d))
         }
-        Algorithm::Lexrank => rank::lexrank(&analyze(), n, settings.lexrank_threshold),
-        Algorithm::Positional => rank::positional(
-            &analyze(),
-            n,
-            head_text.map(|_| n),
-            settings.position_weight,
-            settings.headline_weight,
-        ),
+        Algorithm::Lexrank => {
+            let d = analyze();
+            (rank::lexrank(&d, n, settings.lexrank_threshold), Some(d))
+        }
+        Algorithm::Positional => {
+            let d = analyze();
+            let s = rank::positional(
+                &d,
+                n,
+                &graph(&d),
+                head_text.map(|_| n),
+                settings.position_weight,
+                settings.headline_weight,
+            );
+            (s, Some(d))
+        }
+    };
+    // Only `positional` drops repeats: the classic methods stay as published.
+    let max_overlap = match settings.algorithm {
+        Algorithm::Positional => settings.max_overlap,
+        _ => f32::INFINITY,
     };
 
     // Best first; equal scores go to the earlier sentence.
     let mut order: Vec<usize> = (0..n).collect();
     order.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]).then(a.cmp(&b)));
     let mut picked: Vec<usize> = Vec::with_capacity(k);
+    let mut taken = vec![false; n];
     let mut words = 0;
-    for &c in order.iter().take(k) {
-        let w = counts[candidates[c]].words;
-        if let Some(max) = settings.budget.max_words {
-            // The best sentence is kept even when it alone is over the cap,
-            // so a non-empty document never gets an empty summary.
-            if !picked.is_empty() && words + w > max {
+    // First pass skips near copies; the second fills the budget from what is
+    // left, so a repetitive document still gets the length asked for.
+    for skip_repeats in [true, false] {
+        for &c in &order {
+            if picked.len() == k {
+                break;
+            }
+            if taken[c] {
                 continue;
             }
+            if let (true, Some(d)) = (skip_repeats, &terms) {
+                // Pages repeat sentences (photo captions restate the text); a
+                // near copy of a picked sentence adds nothing to a summary.
+                if picked
+                    .iter()
+                    .any(|&p| rank::redundancy(d, p, c) > max_overlap)
+                {
+                    continue;
+                }
+            }
+            let w = counts[candidates[c]].words;
+            if let Some(max) = settings.budget.max_words {
+                // The best sentence is kept even when it alone is over the cap,
+                // so a non-empty document never gets an empty summary.
+                if !picked.is_empty() && words + w > max {
+                    continue;
+                }
+            }
+            words += w;
+            taken[c] = true;
+            picked.push(c);
         }
-        words += w;
-        picked.push(c);
     }
     picked.sort_unstable();
     Summary {

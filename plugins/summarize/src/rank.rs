@@ -197,35 +197,41 @@ pub fn lexrank(d: &DocTerms, n: usize, threshold: f32) -> Vec<f32> {
     pagerank(&w, n)
 }
 
-/// The position-aware score: graph centrality, scaled by a prior that
-/// favours the lead, plus a reward for sharing terms with the headline.
+/// How much of the shorter of sentences `a` and `b` the longer repeats:
+/// shared terms over the smaller term count (1.0 for a copy or a subset).
+pub fn redundancy(d: &DocTerms, a: usize, b: usize) -> f32 {
+    let (ta, tb) = (d.sentence(a).0, d.sentence(b).0);
+    let small = ta.len().min(tb.len());
+    if small == 0 {
+        return 0.0;
+    }
+    shared(ta, tb) as f32 / small as f32
+}
+
+/// The position-aware score: BM25 TextRank centrality scaled by a prior
+/// that favours the lead, plus a reward for sharing terms with the headline.
 ///
 /// `headline` is the index in `d` of the headline's terms (after the `n`
-/// candidates), when there is one.
+/// candidates), when there is one. With both weights 0 this is TextRank.
 pub fn positional(
     d: &DocTerms,
     n: usize,
+    w: &[f32],
     headline: Option<usize>,
     position_weight: f32,
     headline_weight: f32,
 ) -> Vec<f32> {
-    let w = overlap_matrix(d, n);
-    let mut c = pagerank(&w, n);
-    // Centrality relative to the average sentence (PageRank sums to 1).
+    let mut c = pagerank(w, n);
+    // Centrality relative to the average sentence (PageRank sums to 1), so
+    // the weights mean the same at any document length.
     c.iter_mut().for_each(|x| *x *= n as f32);
-    let head = headline.map(|h| d.sentence(h).0);
+    let head = headline.map(|h| d.sentence(h).0).filter(|h| !h.is_empty());
     (0..n)
         .map(|i| {
             // News puts what matters first (the inverted pyramid); the prior
-            // halves by the third sentence and keeps falling slowly.
+            // falls to half its excess by the third sentence, then slowly.
             let prior = 1.0 + position_weight / (1.0 + i as f32 * 0.5);
-            let h = match head {
-                Some(h) if !h.is_empty() => {
-                    let t = d.sentence(i).0;
-                    shared(t, h) as f32 / (h.len() as f32)
-                }
-                _ => 0.0,
-            };
+            let h = head.map_or(0.0, |h| shared(d.sentence(i).0, h) as f32 / h.len() as f32);
             c[i] * prior + headline_weight * h
         })
         .collect()
@@ -277,12 +283,12 @@ mod tests {
     #[test]
     fn position_and_headline_raise_a_sentence() {
         let d = doc(&["Alpha beta gamma", "Alpha beta gamma", "Strike ends"]);
-        let plain = positional(&d, 2, None, 0.0, 0.0);
+        let plain = positional(&d, 2, &overlap_matrix(&d, 2), None, 0.0, 0.0);
         assert!((plain[0] - plain[1]).abs() < 1e-5);
-        let lead = positional(&d, 2, None, 1.0, 0.0);
+        let lead = positional(&d, 2, &overlap_matrix(&d, 2), None, 1.0, 0.0);
         assert!(lead[0] > lead[1]);
         let d = doc(&["Alpha beta gamma", "Workers strike over pay", "Strike ends"]);
-        let head = positional(&d, 2, Some(2), 0.0, 0.5);
+        let head = positional(&d, 2, &overlap_matrix(&d, 2), Some(2), 0.0, 0.5);
         assert!(head[1] > head[0]);
     }
 }

@@ -91,6 +91,30 @@ fn bylines_and_time_stamps_are_not_candidates() {
 }
 
 #[test]
+fn positional_skips_near_copies_but_fills_the_budget() {
+    // A Daily Mail page repeats a sentence as a photo caption (cnndm dev).
+    let text = "The London Midland service had been pulling into Telford Station, Shropshire, on Saturday when the comments were made. \
+        Passengers heard the announcer warn them about pickpockets on the service. \
+        The London Midland service had been pulling into Telford Station, Shropshire, on Saturday when the comments were made . \
+        The company said it would investigate the comments made on Saturday.";
+    let s = settings(json!({"sentences": 2}));
+    let sum = summarize(&s, text);
+    assert_eq!(sum.sentences.len(), 2);
+    assert!(
+        !sum.sentences.iter().any(|x| x.index == 2) || !sum.sentences.iter().any(|x| x.index == 0),
+        "{}",
+        sum.text()
+    );
+    let s = settings(
+        json!({"sentences": 2, "max_overlap": 1.0, "position_weight": 0.0, "algorithm": "textrank"}),
+    );
+    assert_eq!(summarize(&s, text).sentences.len(), 2);
+    let s = settings(json!({"sentences": 2}));
+    let copies = "Same words in every sentence here. Same words in every sentence here. Same words in every sentence here.";
+    assert_eq!(summarize(&s, copies).sentences.len(), 2);
+}
+
+#[test]
 fn ratio_and_max_words_control_the_length() {
     let s = settings(json!({"algorithm": "lead", "ratio": 0.43}));
     // 7 body sentences: round(0.43 * 7) = 3.

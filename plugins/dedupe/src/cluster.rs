@@ -3,8 +3,9 @@
 //! clustered with union-find.
 
 use crate::config::Config;
-use crate::features::{DocRecord, sentence_words};
+use crate::features::sentence_words;
 use crate::lsh::estimate_jaccard;
+use crate::state::Corpus;
 use std::collections::HashMap;
 use textmill_text::hash::hash64_seeded;
 
@@ -122,20 +123,25 @@ impl UnionFind {
 
 /// Sentence evidence: document frequencies and the boilerplate cut.
 struct Evidence {
-    df: HashMap<u64, u32>,
+    /// `(sentence, document frequency)`, sorted: half the memory of a hash
+    /// map at ten million documents, and lookups are rare enough.
+    df: Vec<(u64, u32)>,
     cut: usize,
 }
 
 impl Evidence {
     fn counts(&self, s: u64) -> bool {
         // Sentences of exact copies were not counted; they have the
-        // representative's, which is in the map.
-        self.df.get(&s).is_some_and(|&d| d as usize <= self.cut)
+        // representative's, which is in the table.
+        match self.df.binary_search_by_key(&s, |e| e.0) {
+            Ok(k) => self.df[k].1 as usize <= self.cut,
+            Err(_) => false,
+        }
     }
 
-    /// Non-boilerplate sentence weight (words) of a record.
-    fn weight(&self, r: &DocRecord) -> u64 {
-        r.sentences
+    /// Non-boilerplate sentence weight (words) of a document.
+    fn weight(&self, sentences: &[u64]) -> u64 {
+        sentences
             .iter()
             .filter(|&&s| self.counts(s))
             .map(|&s| weight_of(s))
@@ -143,29 +149,25 @@ impl Evidence {
     }
 
     /// Weight of the heaviest run of non-boilerplate sentences the two
-    /// records share in the same order (a weighted longest common
+    /// documents share in the same order (a weighted longest common
     /// subsequence). A syndicated copy keeps the story's order, with a
     /// sentence added, dropped or cut off at the end; a page assembled from
     /// the same sources in another order shares sentences but not their order.
-    fn ordered_shared(&self, a: &DocRecord, b: &DocRecord) -> u64 {
-        let mut pos_b: Vec<(u64, u32)> = b
-            .sentences
-            .iter()
-            .enumerate()
-            .map(|(j, &s)| (s, j as u32))
-            .collect();
+    fn ordered_shared(&self, a: &[u64], b: &[u64]) -> u64 {
+        let mut pos_b: Vec<(u64, u32)> =
+            b.iter().enumerate().map(|(j, &s)| (s, j as u32)).collect();
         pos_b.sort_unstable();
-        // Sentences are distinct within a record, so each sentence of `a`
+        // Sentences are distinct within a document, so each sentence of `a`
         // matches at most one of `b`: the LCS is the heaviest increasing
         // subsequence of matched positions in `b`.
         let matches: Vec<(u32, u64)> = a
-            .sentences
             .iter()
-            .filter(|&&s| self.counts(s))
             .filter_map(|&s| {
                 let k = pos_b.binary_search_by_key(&s, |p| p.0).ok()?;
-                Some((pos_b[k].1, weight_of(s)))
+                Some((pos_b[k].1, s))
             })
+            .filter(|&(_, s)| self.counts(s))
+            .map(|(j, s)| (j, weight_of(s)))
             .collect();
         let mut best: Vec<u64> = Vec::with_capacity(matches.len());
         let mut top = 0;
@@ -185,38 +187,37 @@ impl Evidence {
 
     /// Whether most of the smaller document's text is in the other, in the
     /// same order, with some overall shingle overlap as well.
-    fn contained(&self, a: &DocRecord, b: &DocRecord, wa: u64, wb: u64, config: &Config) -> bool {
-        let smaller = wa.min(wb);
+    fn contained(&self, c: &Corpus, a: usize, b: usize, weight: &[u64], config: &Config) -> bool {
+        let smaller = weight[a].min(weight[b]);
         smaller > 0
-            && self.ordered_shared(a, b) as f64 >= config.containment * smaller as f64
-            && estimate_jaccard(&a.sig, &b.sig) >= config.containment_min_jaccard
+            && estimate_jaccard(c.sig(a), c.sig(b)) >= config.containment_min_jaccard
+            && self.ordered_shared(c.sentences(a), c.sentences(b)) as f64
+                >= config.containment * smaller as f64
     }
 }
 
-/// Cluster `records`: `records[..prior]` come from an earlier index and
+/// Cluster a corpus: documents `..prior` come from an earlier index and
 /// precede everything; the rest are this run's, sorted by ordinal.
-pub fn cluster(records: &[DocRecord], prior: usize, config: &Config) -> Clustering {
-    let n = records.len();
+pub fn cluster(c: &Corpus, prior: usize, config: &Config) -> Clustering {
+    let n = c.len();
     let mut uf = UnionFind((0..n as u32).collect());
     let mut counts = PairCounts::default();
 
     // Exact copies join the first document with the same hash; only that
     // representative goes on to the near-duplicate stages.
-    let mut first_of: HashMap<u64, u32> = HashMap::with_capacity(n);
-    let mut reps: Vec<u32> = Vec::with_capacity(n);
-    for (i, r) in records.iter().enumerate() {
-        match first_of.get(&r.exact) {
-            Some(&f) => {
-                uf.union(f, i as u32);
-                counts.exact += 1;
-            }
-            None => {
-                first_of.insert(r.exact, i as u32);
-                reps.push(i as u32);
-            }
+    let mut by_exact: Vec<(u64, u32)> = (0..n).map(|i| (c.exact[i], i as u32)).collect();
+    by_exact.sort_unstable();
+    let mut is_rep = vec![false; n];
+    for group in by_exact.chunk_by(|a, b| a.0 == b.0) {
+        is_rep[group[0].1 as usize] = true;
+        for &(_, i) in &group[1..] {
+            uf.union(group[0].1, i);
+            counts.exact += 1;
         }
     }
-    drop(first_of);
+    drop(by_exact);
+    let reps: Vec<u32> = (0..n as u32).filter(|&i| is_rep[i as usize]).collect();
+    drop(is_rep);
 
     // Sentence document frequency over representatives. A sentence in more
     // than `boilerplate_cut` documents is boilerplate (a site's disclaimer,
@@ -228,13 +229,13 @@ pub fn cluster(records: &[DocRecord], prior: usize, config: &Config) -> Clusteri
         .max((config.boilerplate_df_fraction * reps.len() as f64).ceil() as usize);
     let mut postings: Vec<(u64, u32)> = reps
         .iter()
-        .flat_map(|&i| records[i as usize].sentences.iter().map(move |&s| (s, i)))
+        .flat_map(|&i| c.sentences(i as usize).iter().map(move |&s| (s, i)))
         .collect();
     postings.sort_unstable();
-    let mut df: HashMap<u64, u32> = HashMap::new();
+    let mut df: Vec<(u64, u32)> = Vec::new();
     let mut candidates: Vec<(u32, u32)> = Vec::new();
     for group in postings.chunk_by(|a, b| a.0 == b.0) {
-        df.insert(group[0].0, group.len() as u32);
+        df.push((group[0].0, group.len() as u32));
         // Candidate pairs come only from rarer sentences, which bounds the
         // pairs per sentence; the similarity itself counts every
         // non-boilerplate sentence.
@@ -247,20 +248,23 @@ pub fn cluster(records: &[DocRecord], prior: usize, config: &Config) -> Clusteri
         }
     }
     drop(postings);
+    df.shrink_to_fit();
     candidates.sort_unstable();
     candidates.dedup();
     let evidence = Evidence {
         df,
         cut: boilerplate_cut,
     };
-    let weight: Vec<u64> = records.iter().map(|r| evidence.weight(r)).collect();
+    let weight: Vec<u64> = (0..n).map(|i| evidence.weight(c.sentences(i))).collect();
 
     // Containment: a truncated or lightly edited copy keeps most of its
     // sentences; a document that merely quotes a few sentences of another does not.
     for &(a, b) in &candidates {
+        if uf.find(a) == uf.find(b) {
+            continue;
+        }
         counts.sentence_candidates += 1;
-        let (ra, rb) = (&records[a as usize], &records[b as usize]);
-        if evidence.contained(ra, rb, weight[a as usize], weight[b as usize], config) {
+        if evidence.contained(c, a as usize, b as usize, &weight, config) {
             counts.containment_confirmed += 1;
             uf.union(a, b);
         }
@@ -270,15 +274,17 @@ pub fn cluster(records: &[DocRecord], prior: usize, config: &Config) -> Clusteri
     // MinHash LSH, band by band to keep one band's keys in memory at a time.
     let (bands, rows) = (config.bands, config.rows);
     let mut keys: Vec<(u64, u32)> = Vec::with_capacity(reps.len());
+    let mut bytes: Vec<u8> = Vec::with_capacity(rows * 2);
     for band in 0..bands {
         keys.clear();
         for &i in &reps {
-            let r = &records[i as usize];
-            if r.shingles == 0 {
+            if c.shingles[i as usize] == 0 {
                 continue;
             }
-            let slice = &r.sig[band * rows..(band + 1) * rows];
-            let bytes: Vec<u8> = slice.iter().flat_map(|v| v.to_le_bytes()).collect();
+            bytes.clear();
+            for v in &c.sig(i as usize)[band * rows..(band + 1) * rows] {
+                bytes.extend_from_slice(&v.to_le_bytes());
+            }
             keys.push((hash64_seeded(&bytes, band as u64), i));
         }
         keys.sort_unstable();
@@ -289,23 +295,13 @@ pub fn cluster(records: &[DocRecord], prior: usize, config: &Config) -> Clusteri
                         continue;
                     }
                     counts.lsh_candidates += 1;
-                    let est = estimate_jaccard(&records[i as usize].sig, &records[j as usize].sig);
+                    let est = estimate_jaccard(c.sig(i as usize), c.sig(j as usize));
                     if est >= config.threshold {
                         counts.lsh_confirmed += 1;
                         uf.union(i, j);
-                    }
-                    // Truncated copies may share a band without reaching the
-                    // Jaccard threshold; containment decides those.
-                    let (ri, rj) = (&records[i as usize], &records[j as usize]);
-                    if est < config.threshold
-                        && evidence.contained(
-                            ri,
-                            rj,
-                            weight[i as usize],
-                            weight[j as usize],
-                            config,
-                        )
-                    {
+                    } else if evidence.contained(c, i as usize, j as usize, &weight, config) {
+                        // Truncated copies may share a band without reaching
+                        // the Jaccard threshold; containment decides those.
                         counts.containment_confirmed += 1;
                         uf.union(i, j);
                     }
@@ -315,63 +311,52 @@ pub fn cluster(records: &[DocRecord], prior: usize, config: &Config) -> Clusteri
     }
     drop(keys);
 
-    // Clusters, survivors and decisions.
-    let mut members: HashMap<u32, Vec<u32>> = HashMap::new();
-    for i in 0..n as u32 {
-        let root = uf.find(i);
-        members.entry(root).or_default().push(i);
-    }
-    let mut roots: Vec<u32> = members.keys().copied().collect();
-    roots.sort_unstable();
+    // Clusters (members in order), survivors and decisions.
+    let mut by_root: Vec<(u32, u32)> = (0..n as u32).map(|i| (uf.find(i), i)).collect();
+    by_root.sort_unstable();
+    let round = |v: f64| (v * 1000.0).round() / 1000.0;
     let mut out = Clustering {
         counts,
         ..Clustering::default()
     };
-    for root in roots {
-        let group = &members[&root];
-        let survivor = if (group[0] as usize) < prior {
+    for group in by_root.chunk_by(|a, b| a.0 == b.0) {
+        let members: Vec<usize> = group.iter().map(|&(_, i)| i as usize).collect();
+        let survivor = if members[0] < prior {
             // An earlier corpus's copy is already published: it always wins.
-            group[0]
+            members[0]
         } else {
             // Highest keep key; ties to the first in order (strict `>`).
-            let mut best = group[0];
-            for &m in &group[1..] {
-                if records[m as usize].keep_key > records[best as usize].keep_key {
+            let mut best = members[0];
+            for &m in &members[1..] {
+                if c.keep_key[m] > c.keep_key[best] {
                     best = m;
                 }
             }
             best
         };
-        let s = &records[survivor as usize];
         let mut removed = Vec::new();
-        for &m in group {
+        for &m in &members {
             if m == survivor {
                 continue;
             }
-            let r = &records[m as usize];
-            let exact = r.exact == s.exact;
-            let similarity = if exact {
-                1.0
+            let exact = c.exact[m] == c.exact[survivor];
+            let (similarity, containment) = if exact {
+                (1.0, 1.0)
             } else {
-                estimate_jaccard(&r.sig, &s.sig)
-            };
-            let containment = if exact {
-                1.0
-            } else {
-                let w = evidence.ordered_shared(r, s);
-                let smaller = weight[m as usize].min(weight[survivor as usize]);
-                if smaller == 0 {
+                let w = evidence.ordered_shared(c.sentences(m), c.sentences(survivor));
+                let smaller = weight[m].min(weight[survivor]);
+                let cont = if smaller == 0 {
                     0.0
                 } else {
                     w as f64 / smaller as f64
-                }
+                };
+                (estimate_jaccard(c.sig(m), c.sig(survivor)), cont)
             };
-            let round = |v: f64| (v * 1000.0).round() / 1000.0;
-            if (m as usize) >= prior {
+            if m >= prior {
                 out.decisions.insert(
-                    r.ordinal,
+                    c.ordinals[m],
                     Decision::Duplicate {
-                        of: s.id.clone(),
+                        of: c.id(survivor).to_string(),
                         similarity: round(similarity),
                         containment: round(containment),
                         exact,
@@ -379,14 +364,14 @@ pub fn cluster(records: &[DocRecord], prior: usize, config: &Config) -> Clusteri
                 );
             }
             removed.push(ReportMember {
-                id: r.id.clone(),
+                id: c.id(m).to_string(),
                 similarity: round(similarity),
                 containment: round(containment),
             });
         }
-        if (survivor as usize) >= prior {
+        if survivor >= prior {
             out.decisions.insert(
-                s.ordinal,
+                c.ordinals[survivor],
                 Decision::Survivor {
                     duplicates: removed.len() as u64,
                 },
@@ -394,13 +379,18 @@ pub fn cluster(records: &[DocRecord], prior: usize, config: &Config) -> Clusteri
         }
         if !removed.is_empty() {
             out.clusters.push(ClusterReport {
-                cluster: out.clusters.len(),
-                survivor: s.id.clone(),
-                survivor_from_index: (survivor as usize) < prior,
-                size: group.len(),
+                cluster: 0,
+                survivor: c.id(survivor).to_string(),
+                survivor_from_index: survivor < prior,
+                size: members.len(),
                 removed,
             });
         }
+    }
+    // Number clusters in the order of their first member (roots are the
+    // smallest index of each set, so `by_root` is already in that order).
+    for (k, cl) in out.clusters.iter_mut().enumerate() {
+        cl.cluster = k;
     }
     out
 }

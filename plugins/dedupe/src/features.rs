@@ -29,7 +29,7 @@ pub struct DocRecord {
     /// Number of distinct shingles.
     pub shingles: u32,
     /// MinHash signature (`num_perm` values).
-    pub sig: Vec<u32>,
+    pub sig: Vec<u16>,
     /// Distinct sentence entries in text order: hash in the high 48 bits, word count in the low 16.
     pub sentences: Vec<u64>,
 }

@@ -74,12 +74,6 @@ impl Dedupe {
     pub fn config(&self) -> &Config {
         &self.config
     }
-
-    /// Records of `index_in`, in file order.
-    fn load_index(&self, path: &Path) -> Result<Vec<DocRecord>, String> {
-        let bytes = std::fs::read(path).map_err(|e| format!("index_in {}: {e}", path.display()))?;
-        state::decode(&bytes, &self.config).map_err(|e| format!("index_in {}: {e}", path.display()))
-    }
 }
 
 /// Write a file through a temporary sibling and a rename, so a crash never
@@ -120,20 +114,40 @@ impl CorpusStage for Dedupe {
     }
 
     fn finish(&mut self, merged: &[u8]) -> Result<(), String> {
-        let mut current = state::decode(merged, &self.config).map_err(|e| e.to_string())?;
-        // Batches may arrive in any grouping; the ordinal is the order.
-        current.sort_by_key(|r| r.ordinal);
-        let mut records = match &self.config.index_in {
-            Some(p) => self.load_index(p)?,
-            None => Vec::new(),
+        let mut corpus = state::Corpus::new(self.config.num_perm);
+        // An earlier corpus's documents come first: they are older than
+        // anything in this run.
+        let prior_bytes = match &self.config.index_in {
+            Some(p) => {
+                let bytes =
+                    std::fs::read(p).map_err(|e| format!("index_in {}: {e}", p.display()))?;
+                corpus
+                    .append_state(&bytes, &self.config)
+                    .map_err(|e| format!("index_in {}: {e}", p.display()))?;
+                Some(bytes)
+            }
+            None => None,
         };
-        let prior = records.len();
-        records.append(&mut current);
-        let result = cluster(&records, prior, &self.config);
+        let prior = corpus.len();
+        corpus
+            .append_state(merged, &self.config)
+            .map_err(|e| e.to_string())?;
+        // Batches may arrive grouped in any way; the ordinal is the order.
+        corpus.sort_from(prior);
         if let Some(p) = &self.config.index_out {
-            write_atomic(p, &state::encode(&self.config, &records), "index_out")?;
+            // The saved index is the earlier one followed by this run: both
+            // are states, so it is their merge.
+            let states: Vec<&[u8]> = prior_bytes
+                .iter()
+                .map(Vec::as_slice)
+                .chain([merged])
+                .collect();
+            let bytes = state::merge(&states, &self.config).map_err(|e| e.to_string())?;
+            write_atomic(p, &bytes, "index_out")?;
         }
-        drop(records);
+        drop(prior_bytes);
+        let result = cluster(&corpus, prior, &self.config);
+        drop(corpus);
         if let Some(p) = &self.config.cluster_report {
             let mut out = Vec::new();
             for c in &result.clusters {

@@ -11,12 +11,12 @@
 //! count  u64
 //! count records:
 //!   ordinal u64, id (u32 length + UTF-8), exact u64, keep_key f64,
-//!   shingles u32, signature num_perm x u32, sentences u32 + n x u64
+//!   shingles u32, signature num_perm x u16, sentences u32 + n x u64
 //! ```
 //!
-//! A record is `40 + id bytes + 4 * num_perm + 8 * sentences` bytes: with
-//! the default 128 hashes, a 10-byte id and 25 sentences about 760 bytes, so
-//! 10 million documents take about 7.6 GB. No text is kept. The header holds
+//! A record is `40 + id bytes + 2 * num_perm + 8 * sentences` bytes: with
+//! the default 128 hashes, a 9-byte id and the 17 sentences of a typical
+//! news page about 440 bytes, so 10 million documents take about 4.4 GB. No text is kept. The header holds
 //! every parameter that changes what a record means, so states (and saved
 //! indexes) made with different ones refuse to merge. Parameters used only
 //! when deciding (`threshold`, `bands`, `containment`, ...) are not in it: an
@@ -172,6 +172,7 @@ fn write_record(out: &mut Vec<u8>, r: &DocRecord) {
     for v in &r.sig {
         out.extend_from_slice(&v.to_le_bytes());
     }
+
     out.extend_from_slice(&(r.sentences.len() as u32).to_le_bytes());
     for v in &r.sentences {
         out.extend_from_slice(&v.to_le_bytes());
@@ -215,6 +216,9 @@ impl<'a> Reader<'a> {
     }
     fn u8(&mut self) -> Result<u8, StateError> {
         Ok(self.array::<1>()?[0])
+    }
+    fn u16(&mut self) -> Result<u16, StateError> {
+        Ok(u16::from_le_bytes(self.array()?))
     }
     fn u32(&mut self) -> Result<u32, StateError> {
         Ok(u32::from_le_bytes(self.array()?))
@@ -277,44 +281,152 @@ pub fn merge(states: &[&[u8]], config: &Config) -> Result<Vec<u8>, StateError> {
     Ok(out)
 }
 
-/// Decode a state's records.
-pub fn decode(bytes: &[u8], config: &Config) -> Result<Vec<DocRecord>, StateError> {
-    let (count, body) = open(bytes, config)?;
-    let offset = bytes.len() - body.len();
-    let mut r = Reader { bytes, pos: offset };
-    let mut out = Vec::with_capacity(count.min(1 << 24) as usize);
-    for _ in 0..count {
-        let ordinal = r.u64()?;
-        let id = r.string()?;
-        let exact = r.u64()?;
-        let keep_key = f64::from_bits(r.u64()?);
-        let shingles = r.u32()?;
-        let mut sig = Vec::with_capacity(config.num_perm);
-        for _ in 0..config.num_perm {
-            sig.push(r.u32()?);
+/// Records held in flat arrays, one allocation per field rather than per
+/// document: what `finish` works on. About `36 + id + 2 * num_perm + 8 *
+/// sentences` bytes per document.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Corpus {
+    num_perm: usize,
+    /// Ordinal of each document.
+    pub ordinals: Vec<u64>,
+    /// Exact-text hash of each document.
+    pub exact: Vec<u64>,
+    /// Keep-rule score of each document.
+    pub keep_key: Vec<f64>,
+    /// Distinct shingle count of each document.
+    pub shingles: Vec<u32>,
+    sigs: Vec<u16>,
+    sent_end: Vec<u64>,
+    sents: Vec<u64>,
+    id_end: Vec<u64>,
+    ids: String,
+}
+
+impl Corpus {
+    /// An empty corpus for signatures of `num_perm` hashes.
+    pub fn new(num_perm: usize) -> Corpus {
+        Corpus {
+            num_perm,
+            ..Corpus::default()
         }
-        let n = r.u32()? as usize;
-        if n > (bytes.len() - r.pos) / 8 {
+    }
+
+    /// Number of documents.
+    pub fn len(&self) -> usize {
+        self.ordinals.len()
+    }
+
+    /// True when there are no documents.
+    pub fn is_empty(&self) -> bool {
+        self.ordinals.is_empty()
+    }
+
+    /// MinHash signature of document `i`.
+    pub fn sig(&self, i: usize) -> &[u16] {
+        &self.sigs[i * self.num_perm..(i + 1) * self.num_perm]
+    }
+
+    /// Sentence entries of document `i`, in text order.
+    pub fn sentences(&self, i: usize) -> &[u64] {
+        let start = if i == 0 {
+            0
+        } else {
+            self.sent_end[i - 1] as usize
+        };
+        &self.sents[start..self.sent_end[i] as usize]
+    }
+
+    /// Id of document `i`.
+    pub fn id(&self, i: usize) -> &str {
+        let start = if i == 0 {
+            0
+        } else {
+            self.id_end[i - 1] as usize
+        };
+        &self.ids[start..self.id_end[i] as usize]
+    }
+
+    /// Add one record.
+    pub fn push(&mut self, r: &DocRecord) {
+        self.ordinals.push(r.ordinal);
+        self.exact.push(r.exact);
+        self.keep_key.push(r.keep_key);
+        self.shingles.push(r.shingles);
+        self.sigs.extend_from_slice(&r.sig);
+        self.sents.extend_from_slice(&r.sentences);
+        self.sent_end.push(self.sents.len() as u64);
+        self.ids.push_str(&r.id);
+        self.id_end.push(self.ids.len() as u64);
+    }
+
+    /// Document `i` as a record.
+    pub fn record(&self, i: usize) -> DocRecord {
+        DocRecord {
+            ordinal: self.ordinals[i],
+            id: self.id(i).to_string(),
+            exact: self.exact[i],
+            keep_key: self.keep_key[i],
+            shingles: self.shingles[i],
+            sig: self.sig(i).to_vec(),
+            sentences: self.sentences(i).to_vec(),
+        }
+    }
+
+    /// Append the records of a state, checking its header.
+    pub fn append_state(&mut self, bytes: &[u8], config: &Config) -> Result<(), StateError> {
+        let (count, body) = open(bytes, config)?;
+        let offset = bytes.len() - body.len();
+        let mut r = Reader { bytes, pos: offset };
+        for _ in 0..count {
+            self.ordinals.push(r.u64()?);
+            let pos = r.pos;
+            let n = r.u32()? as usize;
+            let id = std::str::from_utf8(r.take(n)?).map_err(|_| StateError::Truncated(pos))?;
+            self.ids.push_str(id);
+            self.id_end.push(self.ids.len() as u64);
+            self.exact.push(r.u64()?);
+            self.keep_key.push(f64::from_bits(r.u64()?));
+            self.shingles.push(r.u32()?);
+            for _ in 0..self.num_perm {
+                self.sigs.push(r.u16()?);
+            }
+            let n = r.u32()? as usize;
+            if n > (bytes.len() - r.pos) / 8 {
+                return Err(StateError::Truncated(r.pos));
+            }
+            for _ in 0..n {
+                self.sents.push(r.u64()?);
+            }
+            self.sent_end.push(self.sents.len() as u64);
+        }
+        if r.pos != bytes.len() {
             return Err(StateError::Truncated(r.pos));
         }
-        let mut sentences = Vec::with_capacity(n);
-        for _ in 0..n {
-            sentences.push(r.u64()?);
+        Ok(())
+    }
+
+    /// Documents `from..` put in ordinal order (ties keep their order):
+    /// batches may reach `merge` grouped in any way.
+    pub fn sort_from(&mut self, from: usize) {
+        let sorted = self.ordinals[from..].windows(2).all(|w| w[0] <= w[1]);
+        if sorted {
+            return;
         }
-        out.push(DocRecord {
-            ordinal,
-            id,
-            exact,
-            keep_key,
-            shingles,
-            sig,
-            sentences,
-        });
+        let mut order: Vec<usize> = (from..self.len()).collect();
+        order.sort_by_key(|&i| self.ordinals[i]);
+        let mut out = Corpus::new(self.num_perm);
+        for i in (0..from).chain(order) {
+            out.push(&self.record(i));
+        }
+        *self = out;
     }
-    if r.pos != bytes.len() {
-        return Err(StateError::Truncated(r.pos));
-    }
-    Ok(out)
+}
+
+/// Decode a state's records.
+pub fn decode(bytes: &[u8], config: &Config) -> Result<Vec<DocRecord>, StateError> {
+    let mut c = Corpus::new(config.num_perm);
+    c.append_state(bytes, config)?;
+    Ok((0..c.len()).map(|i| c.record(i)).collect())
 }
 
 #[cfg(test)]
@@ -329,7 +441,7 @@ mod tests {
             exact: ordinal * 7,
             keep_key: 1.5,
             shingles: 3,
-            sig: (0..n as u32).collect(),
+            sig: (0..n as u16).collect(),
             sentences: vec![1 << 20, 2 << 20],
         }
     }

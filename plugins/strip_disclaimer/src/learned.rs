@@ -157,6 +157,87 @@ pub fn line_sig(raw: &str) -> (u64, usize) {
     (h.finish(), words)
 }
 
+/// True for a line that is only a date or time ("October 14, 2012",
+/// "Thursday, August 09, 2012 12:32 PM", "2012-10-14"). Digit folding makes
+/// every such line of one month look alike, so the learned layer would take
+/// a site's datelines for boilerplate; they belong to their stories (dragnet
+/// and CleanEval gold keep them), so they are never learned.
+pub fn is_date_line(raw: &str) -> bool {
+    const CALENDAR: &[&str] = &[
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "mon",
+        "tue",
+        "tues",
+        "wed",
+        "thu",
+        "thur",
+        "thurs",
+        "fri",
+        "sat",
+        "sun",
+    ];
+    const FILLER: &[&str] = &[
+        "am", "pm", "a", "m", "p", "st", "nd", "rd", "th", "of", "at", "on", "et", "est", "edt",
+        "ct", "cst", "cdt", "pt", "pst", "pdt", "gmt", "bst", "utc", "cet", "cest", "ist", "aest",
+    ];
+    if raw.len() > 64 || !raw.bytes().any(|b| b.is_ascii_digit()) {
+        return false;
+    }
+    let mut calendar = false;
+    let mut numbers = 0;
+    for w in raw
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+    {
+        if w.bytes().all(|b| b.is_ascii_digit()) {
+            numbers += 1;
+            continue;
+        }
+        let lw = w.to_ascii_lowercase();
+        if CALENDAR.contains(&lw.as_str()) {
+            calendar = true;
+        } else if !FILLER.contains(&lw.as_str())
+            // "14th", "09am"
+            && !(w.bytes().next().is_some_and(|b| b.is_ascii_digit())
+                && FILLER.contains(&lw.trim_start_matches(|c: char| c.is_ascii_digit())))
+        {
+            return false;
+        }
+    }
+    // "2012-10-14" or "10/14/2012" carry no month name.
+    calendar || numbers >= 3
+}
+
 /// A streaming 64-bit hash fed a byte at a time, mixed a word at a time;
 /// [`line_sig`] and the key builder in `prepare` feed it the same bytes.
 #[derive(Default)]
@@ -473,6 +554,27 @@ mod tests {
             (sig("dont miss the cafés news"), 5)
         );
         assert_eq!(line_sig(" -- "), (0, 0));
+    }
+
+    #[test]
+    fn date_lines_are_recognised_and_other_lines_are_not() {
+        for d in [
+            "October 14, 2012",
+            "Thursday, August 09, 2012",
+            "Saturday, October 27, 2012 12:32 PM",
+            "2012-10-14",
+            "Posted 14th May 2012",
+        ] {
+            assert_eq!(is_date_line(d), !d.starts_with("Posted"), "{d}");
+        }
+        for l in [
+            "© 2012 Daily Post",
+            "Page 1 of 3",
+            "May 2012 sales rose 4%",
+            "Comments (12)",
+        ] {
+            assert!(!is_date_line(l), "{l}");
+        }
     }
 
     #[test]

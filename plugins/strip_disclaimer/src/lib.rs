@@ -143,7 +143,7 @@ impl CorpusStage for StripDisclaimer {
             // an empty piece, which has no signature).
             for l in doc.text.split(['\n', '\r']) {
                 let (sig, words) = learned::line_sig(l);
-                if words > 0 {
+                if words > 0 && !learned::is_date_line(l) {
                     keys.push((sig, words));
                 }
             }

@@ -133,6 +133,8 @@ pub fn decide<'a>(
     let learned_docs: Vec<Option<u32>> = if learned.is_empty() {
         vec![None; n]
     } else {
+        // Observe never records date lines, and only a date line has a date
+        // line's signature, so no date is ever found here.
         keys.sigs
             .iter()
             .map(|&sig| match sig {

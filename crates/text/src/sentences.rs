@@ -63,10 +63,6 @@ const OPENERS: &[&str] = &[
     "The", "Their", "There", "These", "They", "This", "We", "What", "When", "While", "You",
 ];
 
-fn is_terminal(c: char) -> bool {
-    matches!(c, '.' | '!' | '?' | '…')
-}
-
 fn is_closing(c: char) -> bool {
     matches!(c, '"' | '\'' | '\u{201d}' | '\u{2019}' | ')' | ']')
 }
@@ -153,53 +149,72 @@ fn push<'a>(
     }
 }
 
+/// Byte length of a terminal mark (`.`, `!`, `?`, `…`) at `i`, or 0.
+fn terminal_len(b: &[u8], i: usize) -> usize {
+    match b.get(i) {
+        Some(b'.' | b'!' | b'?') => 1,
+        Some(0xE2) if b.get(i + 1) == Some(&0x80) && b.get(i + 2) == Some(&0xA6) => 3,
+        _ => 0,
+    }
+}
+
+/// Byte length of the character at `i` when `pred` holds for it, or 0.
+fn char_len_if(line: &str, i: usize, pred: fn(char) -> bool) -> usize {
+    match line.get(i..).and_then(|r| r.chars().next()) {
+        Some(c) if pred(c) => c.len_utf8(),
+        _ => 0,
+    }
+}
+
 fn split_line<'a>(line: &'a str, base: usize, li: usize, out: &mut Vec<Sentence<'a>>) {
-    let chars: Vec<(usize, char)> = line.char_indices().collect();
+    let b = line.as_bytes();
     let mut start = 0; // byte offset of the current sentence in `line`
     let mut i = 0;
-    while i < chars.len() {
-        if !is_terminal(chars[i].1) {
+    // Bytes are scanned directly: terminal marks are ASCII or start with 0xE2,
+    // which never occurs inside another character's encoding, so every stop
+    // below is on a character boundary.
+    while i < b.len() {
+        if !matches!(b[i], b'.' | b'!' | b'?' | 0xE2) || terminal_len(b, i) == 0 {
             i += 1;
             continue;
         }
         let punct_start = i;
-        while i < chars.len() && is_terminal(chars[i].1) {
-            i += 1;
+        let mut marks = 0;
+        while let t @ 1.. = terminal_len(b, i) {
+            i += t;
+            marks += 1;
         }
-        let punct_len = i - punct_start;
-        while i < chars.len() && is_closing(chars[i].1) {
-            i += 1;
+        while let t @ 1.. = char_len_if(line, i, is_closing) {
+            i += t;
         }
-        let end = chars.get(i).map_or(line.len(), |c| c.0);
+        let end = i;
         // Whitespace, then the next sentence's first letter.
         let mut j = i;
-        while j < chars.len() && chars[j].1.is_whitespace() {
-            j += 1;
+        while let t @ 1.. = char_len_if(line, j, char::is_whitespace) {
+            j += t;
         }
-        if j == i || j == chars.len() {
+        if j == i || j == b.len() {
             continue; // "$1.13bn", "U.S.-led", or the end of the line
         }
         let mut k = j;
-        while k < chars.len() && is_opening(chars[k].1) {
-            k += 1;
+        while let t @ 1.. = char_len_if(line, k, is_opening) {
+            k += t;
         }
         // Tokenized text puts a space after an opening quote.
-        if k > j && k < chars.len() && chars[k].1 == ' ' {
+        if k > j && b.get(k) == Some(&b' ') {
             k += 1;
         }
-        let Some(&(next_at, next)) = chars.get(k) else {
+        let Some(next) = line[k..].chars().next() else {
             continue;
         };
         if !(next.is_uppercase() || next.is_ascii_digit()) {
             continue;
         }
-        if punct_len == 1 && chars[punct_start].1 == '.' {
-            let before = &line[start..chars[punct_start].0];
-            match word_before_period(before) {
+        if marks == 1 && b[punct_start] == b'.' {
+            match word_before_period(&line[start..punct_start]) {
                 WordKind::Abbreviation => continue,
                 WordKind::Acronym => {
-                    let rest = &line[next_at..];
-                    let word = rest
+                    let word = line[k..]
                         .split(|c: char| !c.is_alphanumeric())
                         .next()
                         .unwrap_or("");
@@ -211,7 +226,7 @@ fn split_line<'a>(line: &'a str, base: usize, li: usize, out: &mut Vec<Sentence<
             }
         }
         push(out, line, start, end, base, li);
-        start = chars[j].0;
+        start = j;
         i = j;
     }
     push(out, line, start, line.len(), base, li);
@@ -312,6 +327,19 @@ mod tests {
         );
         assert_eq!(sentences(t)[0].line, 0);
         assert_eq!(sentences(t)[1].line, 2);
+    }
+
+    #[test]
+    fn non_ascii_text_around_the_marks_keeps_char_boundaries() {
+        assert_eq!(
+            split("Le café a fermé… Ça coûte €1.5bn. \u{00a0}Übermorgen kommt er! Ok"),
+            [
+                "Le café a fermé…",
+                "Ça coûte €1.5bn.",
+                "Übermorgen kommt er!",
+                "Ok"
+            ]
+        );
     }
 
     #[test]

@@ -104,8 +104,26 @@ type HashedMap<V> = HashMap<u64, V, BuildHasherDefault<PassThrough>>;
 /// stay far below this, and the bound keeps memory flat on odd corpora.
 const STEM_CACHE_LIMIT: usize = 1 << 18;
 
+/// The cached "stem" of a stop word or a one-letter word: not a term.
+const STOP: u64 = 0;
+
+/// Per-thread buffers reused across documents (the host calls a stage from
+/// several threads; each keeps its own, so no locking and no shared state
+/// that could make output depend on thread timing).
+#[derive(Default)]
+struct Scratch {
+    /// Word hash (seeded by language) to stem hash, or [`STOP`].
+    stems: HashedMap<u64>,
+    /// Stem hash to the document's term id.
+    ids: HashedMap<u32>,
+    /// The current word, lowercased.
+    word: String,
+    /// The current sentence's term ids.
+    sentence_ids: Vec<u32>,
+}
+
 thread_local! {
-    static STEM_CACHE: RefCell<HashedMap<u64>> = RefCell::new(HashedMap::default());
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
 }
 
 /// Turns sentences into terms for one language.
@@ -158,18 +176,28 @@ pub struct WordCounts {
 pub fn word_counts(text: &str) -> WordCounts {
     let mut c = WordCounts { words: 0, lower: 0 };
     let mut in_word = false;
-    for ch in text.chars() {
-        if ch.is_alphanumeric() {
-            if !in_word {
-                c.words += 1;
-                if ch.is_lowercase() || (ch.is_alphabetic() && !ch.is_uppercase()) {
-                    c.lower += 1;
-                }
-            }
-            in_word = true;
+    let b = text.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        // ASCII bytes directly; other characters decoded where they start.
+        let (alnum, lower, len) = if b[i] < 0x80 {
+            (b[i].is_ascii_alphanumeric(), b[i].is_ascii_lowercase(), 1)
         } else {
-            in_word = false;
+            match text.get(i..).and_then(|r| r.chars().next()) {
+                Some(ch) => (
+                    ch.is_alphanumeric(),
+                    ch.is_lowercase() || (ch.is_alphabetic() && !ch.is_uppercase()),
+                    ch.len_utf8(),
+                ),
+                None => (false, false, 1),
+            }
+        };
+        if alnum && !in_word {
+            c.words += 1;
+            c.lower += usize::from(lower);
         }
+        in_word = alnum;
+        i += len;
     }
     c
 }
@@ -196,20 +224,21 @@ impl Analyzer {
             offsets: vec![0],
             ..DocTerms::default()
         };
-        let mut ids: HashedMap<u32> = HashedMap::default();
-        let mut word = String::new();
-        let mut sentence_ids: Vec<u32> = Vec::new();
-        STEM_CACHE.with(|cache| {
-            let mut cache = cache.borrow_mut();
-            if cache.len() > STEM_CACHE_LIMIT {
-                cache.clear();
+        SCRATCH.with(|scratch| {
+            let mut scratch = scratch.borrow_mut();
+            let Scratch {
+                stems,
+                ids,
+                word,
+                sentence_ids,
+            } = &mut *scratch;
+            if stems.len() > STEM_CACHE_LIMIT {
+                stems.clear();
             }
+            ids.clear();
             for text in sentences {
                 sentence_ids.clear();
-                for token in text.split(|c: char| !c.is_alphanumeric()) {
-                    if token.is_empty() {
-                        continue;
-                    }
+                let mut term = |token: &str, word: &mut String| {
                     word.clear();
                     if token.is_ascii() {
                         word.push_str(token);
@@ -217,19 +246,41 @@ impl Analyzer {
                     } else {
                         word.extend(token.chars().flat_map(char::to_lowercase));
                     }
-                    // One letter ("s" of "Kiev's", "a") carries no topic.
-                    if word.chars().nth(1).is_none() {
-                        continue;
-                    }
                     let key = hash64_seeded(word.as_bytes(), self.seed);
-                    if self.stop.contains(&key) {
-                        continue;
+                    let stem = *stems.entry(key).or_insert_with(|| {
+                        // One letter ("s" of "Kiev's", "a") carries no topic.
+                        if word.chars().nth(1).is_none() || self.stop.contains(&key) {
+                            STOP
+                        } else {
+                            hash64(self.stemmer.stem(word).as_bytes())
+                        }
+                    });
+                    if stem != STOP {
+                        let next = ids.len() as u32;
+                        sentence_ids.push(*ids.entry(stem).or_insert(next));
                     }
-                    let stem = *cache
-                        .entry(key)
-                        .or_insert_with(|| hash64(self.stemmer.stem(&word).as_bytes()));
-                    let next = ids.len() as u32;
-                    sentence_ids.push(*ids.entry(stem).or_insert(next));
+                };
+                if text.is_ascii() {
+                    // The common case: runs of ASCII letters and digits.
+                    let b = text.as_bytes();
+                    let mut i = 0;
+                    while i < b.len() {
+                        if !b[i].is_ascii_alphanumeric() {
+                            i += 1;
+                            continue;
+                        }
+                        let s = i;
+                        while i < b.len() && b[i].is_ascii_alphanumeric() {
+                            i += 1;
+                        }
+                        term(&text[s..i], word);
+                    }
+                } else {
+                    for token in text.split(|c: char| !c.is_alphanumeric()) {
+                        if !token.is_empty() {
+                            term(token, word);
+                        }
+                    }
                 }
                 out.lengths.push(sentence_ids.len() as u32);
                 sentence_ids.sort_unstable();
@@ -245,8 +296,8 @@ impl Analyzer {
                 }
                 out.offsets.push(out.terms.len());
             }
+            out.vocabulary = ids.len();
         });
-        out.vocabulary = ids.len();
         out
     }
 }

@@ -288,6 +288,30 @@ pub fn decide<'a>(
                     });
                 }
             }
+            // When boilerplate prose above the story (an error message, a
+            // cookie notice) opened the core, the story's headline sits inside
+            // the core and the classifier dropped it as a short, title-cased
+            // line. A paragraph that survived with such a line right above it
+            // (among the first few paragraphs) gets that line back as its
+            // headline.
+            let firsts = (0..cut)
+                .filter(|&i| classes[i] == Class::Good && removed[i].is_none())
+                .take(3);
+            for g in firsts {
+                let Some(h) = (0..g).rev().find(|&i| !ls[i].is_blank()) else {
+                    continue;
+                };
+                let f = &feats[h];
+                if matches!(removed[h], Some(Why::Classifier { zone: "core", .. }))
+                    && headline.is_none_or(|hl| hl < h)
+                    && !f.terminal
+                    && is_title_like(f, raw[h])
+                {
+                    removed[h] = None;
+                    headline = Some(h);
+                    break;
+                }
+            }
         }
     } else if settings.classifier {
         for i in 0..n {

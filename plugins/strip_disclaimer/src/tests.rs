@@ -252,3 +252,15 @@ fn closing_sentences_with_cue_words_but_no_pointer_stay() {
         assert_eq!(cleaned_with(&s, &text), text, "{last}");
     }
 }
+
+#[test]
+fn a_headline_below_unnamed_boilerplate_prose_is_kept() {
+    // Held-out shape: an error message no pack names opens the core, so the
+    // headline sits inside it (d00000xxx of /tmp/heldout, abridged).
+    let text = "502\nThe server encountered a temporary error and could not complete your request.\nHome\nNational\nWindows users in no hurry to change, poll suggests\nMicrosoft bills Windows 8 as a re-imagining of the personal computer market and its dominant operating system.\nA poll of readers found that most of them would wait for the first service pack before they upgrade.\n";
+    let out = cleaned(text);
+    assert!(
+        out.contains("Windows users in no hurry to change, poll suggests\nMicrosoft bills"),
+        "{out}"
+    );
+}

@@ -221,9 +221,14 @@ pub fn decide<'a>(
                 if hits[i].as_ref().is_some_and(|h| h.how == MatchHow::Prefix) {
                     continue;
                 }
-                let weak = hits[i]
-                    .as_ref()
-                    .is_some_and(|h| h.how == MatchHow::ShortPhrase);
+                // So is a phrase of a few words inside a longer title
+                // ("Highlighting journalists on Google News").
+                let weak = hits[i].as_ref().is_some_and(|h| {
+                    h.how == MatchHow::ShortPhrase
+                        || (h.how == MatchHow::Phrase
+                            && h.pattern.split(' ').count() <= 3
+                            && feats[i].words > h.pattern.split(' ').count() + 1)
+                });
                 if named(i)
                     && !(weak && learned_docs[i].is_none() && is_title_like(&feats[i], raw[i]))
                 {

@@ -264,3 +264,9 @@ fn a_headline_below_unnamed_boilerplate_prose_is_kept() {
         "{out}"
     );
 }
+
+#[test]
+fn a_headline_containing_a_short_share_phrase_is_still_the_headline() {
+    let text = "Highlighting journalists on Google News\nGreat journalism takes more than facts and figures, and today we are making it easier to find the reporters behind it.\nEach story now shows its author next to the headline, with a link to more of their work.\n";
+    assert_eq!(cleaned(text), text);
+}

@@ -224,13 +224,11 @@ pub fn is_date_line(raw: &str) -> bool {
             continue;
         }
         let lw = w.to_ascii_lowercase();
+        // "14th", "09am": a number with a filler suffix.
+        let suffix = lw.trim_start_matches(|c: char| c.is_ascii_digit());
         if CALENDAR.contains(&lw.as_str()) {
             calendar = true;
-        } else if !FILLER.contains(&lw.as_str())
-            // "14th", "09am"
-            && !(w.bytes().next().is_some_and(|b| b.is_ascii_digit())
-                && FILLER.contains(&lw.trim_start_matches(|c: char| c.is_ascii_digit())))
-        {
+        } else if !FILLER.contains(&lw.as_str()) && !FILLER.contains(&suffix) {
             return false;
         }
     }

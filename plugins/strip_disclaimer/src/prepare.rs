@@ -553,7 +553,7 @@ mod tests {
                 x ^= x << 13;
                 x ^= x >> 7;
                 x ^= x << 17;
-                if x % 3 == 0 {
+                if x.is_multiple_of(3) {
                     s.push_str(words[(x % words.len() as u64) as usize]);
                 } else {
                     s.push(alphabet[(x % alphabet.len() as u64) as usize]);

@@ -15,6 +15,16 @@
 //!    line right before the first paragraph, plus any short prose lead lines
 //!    between them) stays. Below it only prose lines that continue the last
 //!    paragraph without a break stay.
+//! 5. The story's last line goes when it points elsewhere for the rest
+//!    ("Continue at X for the rest of this report"): a truncation tail found
+//!    by position and cue words ([`Why::Tail`]), whatever the wording.
+//! 6. When unnamed boilerplate prose opened the core, a title-like line
+//!    right above one of the first surviving paragraphs is kept as headline.
+//!
+//! Before all this, the `bylines` pack's prefix patterns run on the top
+//! lines: a byline line is named boilerplate (and skipped by the headline
+//! walk), and a byline or stamp that opens the first paragraph is cut off it
+//! ([`Decision::cut`]).
 
 use crate::classify::{self, Class, Features};
 use crate::config::Settings;

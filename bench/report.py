@@ -282,6 +282,9 @@ def main() -> None:
                          "≥ baseline", check(tv >= sv) if sv is not None else ""])
 
     out = [f"Command: `{a.command}`", ""]
+    context = a.work / "context.txt"
+    if context.exists():
+        out += ["Run context: " + "; ".join(l.strip() for l in context.read_text().splitlines() if l.strip()), ""]
     out.append("| " + " | ".join(head) + " |")
     out.append("|" + "|".join("---" for _ in head) + "|")
     out += ["| " + " | ".join(r) + " |" for r in rows]

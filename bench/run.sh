@@ -63,6 +63,15 @@ timed() {
     grep -E 'Elapsed|Maximum resident' "$dir/$name.time" | sed 's/^\s*/   /' >&2
 }
 
+# What was measured, and how busy the machine was (report.py prints it).
+{
+    echo "started: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+    echo "commit: $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+    echo "uncommitted files outside bench/: $(git -C "$ROOT" status --porcelain 2>/dev/null | grep -vc ' bench/' || true)"
+    echo "cpus: $(nproc)"
+    echo "load at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+} >"$WORK/context.txt"
+
 log "building textmill (release)"
 (cd "$ROOT" && cargo build --release --workspace)
 "$TM" --version >&2 || true
@@ -149,6 +158,8 @@ if [[ $SKIP_BASELINE -eq 0 && $SKIP_ROUGE -eq 0 && -n $SUMM && -f $SUMM/bbc/dev.
         tail -1 "$R/$who-bbc.rouge.log" >"$R/$who-bbc.rouge.json"
     done
 fi
+
+echo "load at end: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$WORK/context.txt"
 
 log "report"
 REPORT_ARGS=(--work "$WORK" --sizes "$SIZES" --command "bench/run.sh${ORIG_ARGS:+ $ORIG_ARGS}")

@@ -79,6 +79,9 @@ pub struct StripDisclaimer {
 impl StripDisclaimer {
     /// The site of a document: the configured field, else a `url` field's host.
     pub fn site_of(&self, doc: &Doc<'_>) -> String {
+        if let Some(s) = plain_string_field(doc.fields_json, &self.settings.site_field) {
+            return s.to_string();
+        }
         let fields = doc.fields();
         let get = |name: &str| -> Option<Value> {
             fields
@@ -97,6 +100,23 @@ impl StripDisclaimer {
         }
         String::new()
     }
+}
+
+/// The value of `"name": "value"` when the key occurs exactly once in the
+/// JSON text and the value is a plain string (no escapes): the common case,
+/// read without parsing the record (which was a visible share of the
+/// profile). Anything else returns None and the caller parses.
+fn plain_string_field<'a>(json: &'a str, name: &str) -> Option<&'a str> {
+    let needle = format!("\"{name}\"");
+    let at = json.find(&needle)?;
+    if json[at + needle.len()..].contains(&needle) {
+        return None;
+    }
+    let rest = json[at + needle.len()..].trim_start().strip_prefix(':')?;
+    let rest = rest.trim_start().strip_prefix('"')?;
+    let end = rest.find('"')?;
+    let value = &rest[..end];
+    (!value.contains('\\')).then_some(value)
 }
 
 /// Host of a URL without scheme, port, credentials and `www.`.
@@ -139,12 +159,20 @@ impl CorpusStage for StripDisclaimer {
         for doc in docs {
             keys.clear();
             // One cheap pass per line: the learned layer needs only signatures.
-            // Splitting on CR too gives the lines `lines()` gives (CRLF adds
-            // an empty piece, which has no signature).
-            for l in doc.text.split(['\n', '\r']) {
-                let (sig, words) = learned::line_sig(l);
-                if words > 0 && !learned::is_date_line(l) {
-                    keys.push((sig, words));
+            // The lines `lines()` gives: split on LF (memchr), then on a CR
+            // only when the piece has one (CRLF leaves an empty piece, which
+            // has no signature).
+            for piece in doc.text.split('\n') {
+                let mut add = |l: &str| {
+                    let (sig, words) = learned::line_sig(l);
+                    if words > 0 && !learned::is_date_line(l) {
+                        keys.push((sig, words));
+                    }
+                };
+                if piece.as_bytes().contains(&b'\r') {
+                    piece.split('\r').for_each(&mut add);
+                } else {
+                    add(piece);
                 }
             }
             learned::push_doc(&mut state, learned::site_hash(&self.site_of(doc)), &keys);

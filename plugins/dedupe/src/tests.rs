@@ -170,6 +170,16 @@ fn jaccard_just_above_and_just_below_the_threshold() {
 }
 
 #[test]
+fn documents_without_words_are_never_duplicates() {
+    let texts: Vec<String> = ["", "", "---\n", "***\n"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let outs = run(json!({}), &texts, 2);
+    assert!(outs.iter().all(|o| dropped_as(o).is_none()), "{outs:?}");
+}
+
+#[test]
 fn short_repeated_lines_survive_within_document_dedupe() {
     let t =
         "Headline\nAdvertisement\nFirst real paragraph of the story goes here.\nAdvertisement\n"

@@ -388,3 +388,98 @@ proptest! {
         prop_assert_eq!(members(&a), members(&b));
     }
 }
+
+/// The same run through the C ABI the host uses (create → observe → merge →
+/// finish → process), to check the exported glue, not just the Rust API.
+mod through_the_c_abi {
+    use textmill_plugin_sdk::abi::*;
+
+    fn info() -> &'static TmPluginInfo {
+        // SAFETY: the exported function returns a pointer to a static.
+        unsafe { &*crate::textmill_plugin_info() }
+    }
+
+    /// Copy plugin-owned bytes out, check the status, release them.
+    fn take(out: TmBytes) -> Result<Vec<u8>, String> {
+        // SAFETY: `data` is valid until `release(owner)`, called once here.
+        let data = unsafe { out.data.as_bytes().to_vec() };
+        if let Some(release) = out.release {
+            // SAFETY: released once.
+            unsafe { release(out.owner) };
+        }
+        if out.status == STATUS_OK {
+            Ok(data)
+        } else {
+            Err(String::from_utf8_lossy(&data).into())
+        }
+    }
+
+    #[test]
+    fn a_corpus_run_through_the_abi_drops_the_copy() {
+        let info = info();
+        assert_eq!(info.kind, KIND_CORPUS);
+        let mut err = TmBytes::empty();
+        // SAFETY: valid views and out-pointer.
+        let inst = unsafe { (info.create)(TmStr::from_str("{}"), &mut err) };
+        assert!(!inst.is_null());
+        let text = "Headline\nThe same story, told the same way, from start to end.\n";
+        let docs: Vec<TmDoc> = ["a", "b", "c"]
+            .iter()
+            .enumerate()
+            .map(|(i, id)| TmDoc {
+                ordinal: i as u64,
+                id: TmStr::from_str(id),
+                text: TmStr::from_str(if *id == "c" {
+                    "Other words entirely here.\n"
+                } else {
+                    text
+                }),
+                fields_json: TmStr::from_str("{}"),
+            })
+            .collect();
+        let (observe, merge, finish) = (
+            info.observe.unwrap(),
+            info.merge.unwrap(),
+            info.finish.unwrap(),
+        );
+        let mut states = Vec::new();
+        for batch in docs.chunks(2) {
+            let mut out = TmBytes::empty();
+            // SAFETY: valid instance, views and out-pointer.
+            unsafe { observe(inst, batch.as_ptr(), batch.len(), &mut out) };
+            states.push(take(out).unwrap());
+        }
+        let views: Vec<TmStr> = states.iter().map(|s| TmStr::from_bytes(s)).collect();
+        let mut out = TmBytes::empty();
+        // SAFETY: as above.
+        unsafe { merge(inst, views.as_ptr(), views.len(), &mut out) };
+        let merged = take(out).unwrap();
+        let mut out = TmBytes::empty();
+        // SAFETY: as above.
+        unsafe { finish(inst, TmStr::from_bytes(&merged), &mut out) };
+        take(out).unwrap();
+
+        let mut res = TmBatchResult::empty();
+        // SAFETY: as above.
+        unsafe { (info.process)(inst, docs.as_ptr(), docs.len(), &mut res) };
+        assert_eq!(res.status, STATUS_OK);
+        // SAFETY: outcomes are valid until release.
+        let outcomes = unsafe { std::slice::from_raw_parts(res.outcomes, res.len) };
+        let actions: Vec<u32> = outcomes.iter().map(|o| o.action).collect();
+        assert_eq!(actions, [ACTION_KEEP, ACTION_DROP, ACTION_KEEP]);
+        // SAFETY: as above.
+        let detail =
+            unsafe { String::from_utf8_lossy(outcomes[1].detail_json.as_bytes()).to_string() };
+        assert!(detail.contains(r#""duplicate_of":"a""#), "{detail}");
+        // SAFETY: released once; instance destroyed once.
+        unsafe { res.release.unwrap()(res.owner) };
+
+        // A garbage state is an error, not a crash.
+        let mut out = TmBytes::empty();
+        // SAFETY: as above.
+        unsafe { finish(inst, TmStr::from_str("not a state"), &mut out) };
+        assert!(take(out).unwrap_err().contains("bad magic"));
+        // SAFETY: instance from create, destroyed once.
+        unsafe { (info.destroy)(inst) };
+    }
+}

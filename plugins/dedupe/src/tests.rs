@@ -170,6 +170,50 @@ fn jaccard_just_above_and_just_below_the_threshold() {
 }
 
 #[test]
+fn shard_states_merged_in_any_grouping_give_the_same_decisions() {
+    let s = story("shard", 10);
+    let texts: Vec<String> = (0..6)
+        .map(|i| format!("Head {}\n{}\n", i % 2, s[..7 + i % 3].join("\n")))
+        .collect();
+    let docs: Vec<Doc<'_>> = texts
+        .iter()
+        .enumerate()
+        .map(|(i, t)| Doc {
+            ordinal: 10 * i as u64,
+            id: "x",
+            text: t,
+            fields_json: "{}",
+        })
+        .collect();
+    let decide = |order: &[usize], nested: bool| {
+        let mut stage = Dedupe::from_config(&json!({})).unwrap();
+        let states: Vec<Vec<u8>> = docs.chunks(2).map(|b| stage.observe(b).unwrap()).collect();
+        let picked: Vec<&[u8]> = order.iter().map(|&i| states[i].as_slice()).collect();
+        let merged = if nested {
+            // ((s0 + s1) + s2), as shards merged on two machines would be.
+            let left = stage.merge(&picked[..2]).unwrap();
+            stage.merge(&[&left, picked[2]]).unwrap()
+        } else {
+            stage.merge(&picked).unwrap()
+        };
+        stage.finish(&merged).unwrap();
+        let mut stats = Stats::default();
+        docs.iter()
+            .map(|d| stage.apply(d, &mut stats))
+            .collect::<Vec<_>>()
+    };
+    let base = decide(&[0, 1, 2], false);
+    assert!(
+        base.iter()
+            .filter(|o| matches!(o.action, Action::Drop(_)))
+            .count()
+            >= 4
+    );
+    assert_eq!(decide(&[2, 0, 1], false), base);
+    assert_eq!(decide(&[0, 1, 2], true), base);
+}
+
+#[test]
 fn documents_without_words_are_never_duplicates() {
     let texts: Vec<String> = ["", "", "---\n", "***\n"]
         .iter()

@@ -48,6 +48,30 @@ fn the_headline_is_never_picked_unless_asked() {
 }
 
 #[test]
+fn the_news_pipeline_layout_has_a_headline_too() {
+    // After strip_disclaimer and dedupe: headline line, then one paragraph per line.
+    let text = "Strike ends at car plant\nWorkers ended their strike on Monday after a long dispute. Talks went on for weeks.\nThe union said members would vote on the offer next week.";
+    for algorithm in ALGORITHMS {
+        let s = settings(json!({"algorithm": algorithm, "sentences": 3}));
+        let sum = summarize(&s, text);
+        assert_eq!(sum.indices(), [1, 2, 3], "{algorithm}");
+    }
+    // A headline alone is the text, not a headline.
+    let s = settings(json!({}));
+    assert_eq!(summarize(&s, "Only a headline\n").text(), "Only a headline");
+    // A long first line without a full stop is a paragraph, not a headline.
+    let long = format!("{} end\nSecond line here is short.", "word ".repeat(40));
+    assert_eq!(
+        summarize(
+            &settings(json!({"algorithm": "lead", "sentences": 1})),
+            &long
+        )
+        .indices(),
+        [0]
+    );
+}
+
+#[test]
 fn lead_takes_the_first_sentences_after_the_headline() {
     let s = settings(json!({"algorithm": "lead", "sentences": 2}));
     let sum = summarize(&s, BBC);

@@ -23,7 +23,7 @@ const SDK_FILES: &[(&str, &str)] = &[
 /// A stand-alone manifest for the vendored SDK (the workspace one inherits fields).
 fn sdk_manifest() -> String {
     format!(
-        "[package]\nname = \"textmill-plugin-sdk\"\nversion = \"{}\"\nedition = \"2024\"\ndescription = \"textmill plugin SDK, ABI {ABI_VERSION} (vendored by textmill new-plugin)\"\n\n[dependencies]\nserde = {{ version = \"1\", features = [\"derive\"] }}\nserde_json = \"1\"\nthiserror = \"2\"\n",
+        "[package]\nname = \"textmill-plugin-sdk\"\nversion = \"{}\"\nedition = \"2024\"\ndescription = \"textmill plugin SDK, ABI {ABI_VERSION} (vendored by textmill new-plugin)\"\n\n[dependencies]\nserde = {{ version = \"1\", features = [\"derive\"] }}\nserde_json = \"1\"\nserde_path_to_error = \"0.1\"\nthiserror = \"2\"\n",
         env!("CARGO_PKG_VERSION")
     )
 }

@@ -236,17 +236,23 @@ impl ConfigError {
 }
 
 /// Deserialize a stage config into a `#[serde(deny_unknown_fields)]` struct,
-/// turning serde's message into a [`ConfigError`] that names the key.
+/// turning serde's message into a [`ConfigError`] that names the key: the
+/// path to the bad value (`threshold`, `packs[2]`), or the unknown or missing
+/// field for errors about the table itself.
 pub fn parse_config<T: serde::de::DeserializeOwned>(config: &Value) -> Result<T, ConfigError> {
-    T::deserialize(config).map_err(|e| {
-        let message = e.to_string();
-        // serde names the field between backticks: "unknown field `treshold`, ...",
-        // "missing field `x`", "invalid type: ... for key `x`" (the first one is the key).
-        let key = message
-            .split('`')
-            .nth(1)
-            .filter(|k| !k.is_empty() && !k.contains(' '))
-            .map(str::to_string);
+    serde_path_to_error::deserialize(config).map_err(|e| {
+        let path = e.path().to_string();
+        let message = e.inner().to_string();
+        let key = if path != "." && !path.is_empty() {
+            Some(path)
+        } else {
+            // "unknown field `treshold`, expected ..." / "missing field `x`".
+            message
+                .split('`')
+                .nth(1)
+                .filter(|k| !k.is_empty() && !k.contains(' '))
+                .map(str::to_string)
+        };
         ConfigError { key, message }
     })
 }

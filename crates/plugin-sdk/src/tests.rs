@@ -189,3 +189,49 @@ fn doc_field_looks_in_record_then_metadata() {
     assert_eq!(d.field("url").unwrap(), "http://b");
     assert!(d.field("nope").is_none());
 }
+
+#[test]
+fn config_errors_name_the_key_for_bad_values_too() {
+    #[derive(serde::Deserialize, Debug)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Raw {
+        mode: Mode,
+        size: std::num::NonZeroUsize,
+        list: Vec<u32>,
+    }
+    #[derive(serde::Deserialize, Debug)]
+    #[serde(rename_all = "lowercase")]
+    enum Mode {
+        Fast,
+    }
+    let err = |json: &str| parse_config::<Raw>(&serde_json::from_str(json).unwrap()).unwrap_err();
+    assert_eq!(
+        err(r#"{"mode": "slow", "size": 1, "list": []}"#)
+            .key
+            .as_deref(),
+        Some("mode")
+    );
+    assert_eq!(
+        err(r#"{"mode": "fast", "size": 0, "list": []}"#)
+            .key
+            .as_deref(),
+        Some("size")
+    );
+    assert_eq!(
+        err(r#"{"mode": "fast", "size": 1, "list": [1, "x"]}"#)
+            .key
+            .as_deref(),
+        Some("list[1]")
+    );
+    assert_eq!(
+        err(r#"{"mode": "fast", "size": 1}"#).key.as_deref(),
+        Some("list")
+    );
+    assert_eq!(
+        err(r#"{"mode": "fast", "size": 1, "list": [], "extra": 1}"#)
+            .key
+            .as_deref(),
+        Some("extra")
+    );
+}

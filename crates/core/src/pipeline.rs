@@ -121,9 +121,11 @@ impl Pipeline {
                     instance,
                 }),
                 Err(e) => {
+                    // A path such as `packs[2]` or `table.key` is positioned at its top-level key.
                     let key = e
                         .key
                         .as_deref()
+                        .map(|k| k.split(['[', '.']).next().unwrap_or(k))
                         .filter(|k| sc.key_positions.contains_key(*k));
                     issues.push(sc.issue(&file, key, e.to_string(), None));
                 }

@@ -89,6 +89,10 @@ struct RawConfig {
     /// Also write `metadata.summary_sentences`; default false.
     #[serde(default)]
     sentence_indices: bool,
+    /// Also write `metadata.summary_explain`, the best-scored candidates with
+    /// their scores; default false (`textmill explain` turns it on).
+    #[serde(default)]
+    explain: bool,
 }
 
 fn default_language() -> String {
@@ -162,6 +166,8 @@ pub struct Settings {
     pub max_candidates: usize,
     /// Whether to write `summary_sentences`.
     pub sentence_indices: bool,
+    /// Whether to write `summary_explain`.
+    pub explain: bool,
 }
 
 /// Every parameter with its default, for `textmill plugins summarize`.
@@ -250,6 +256,12 @@ pub fn params() -> Vec<Param> {
             "bool",
             false,
             "Also write metadata.summary_sentences: the picked sentences' 0-based indices among all sentences of the text.",
+        ),
+        Param::new(
+            "explain",
+            "bool",
+            false,
+            "Also write metadata.summary_explain: the picked sentences and the next best candidates, best first, as {index, score, sentence, picked}.",
         ),
     ]
 }
@@ -369,5 +381,6 @@ pub fn build(config: &serde_json::Value) -> Result<Settings, ConfigError> {
         min_words: raw.min_words,
         max_candidates: raw.max_candidates.get(),
         sentence_indices: raw.sentence_indices,
+        explain: raw.explain,
     })
 }

@@ -44,13 +44,46 @@ use textmill_text::sentences::{Sentence, sentences};
 /// a paragraph that lost its punctuation, not as a headline.
 const MAX_HEADLINE_WORDS: usize = 30;
 
+/// How many unpicked candidates `explain` lists after the picked ones: enough
+/// to see what nearly made it.
+const EXPLAIN_RUNNERS_UP: usize = 3;
+
 /// A summary: the picked sentences of a text, in document order.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Summary<'a> {
     /// The picked sentences.
     pub sentences: Vec<Sentence<'a>>,
     /// How many sentences were candidates.
     pub candidates: usize,
+    /// With `explain`: the picked sentences in the order they were chosen
+    /// (best score first, save near copies skipped and the `max_words` cap),
+    /// then the [`EXPLAIN_RUNNERS_UP`] best of the rest; else empty.
+    pub ranking: Vec<Ranked<'a>>,
+}
+
+/// A candidate sentence and its score, for `explain`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ranked<'a> {
+    /// The sentence.
+    pub sentence: Sentence<'a>,
+    /// Its score under the algorithm (higher is better; comparable only
+    /// within one document).
+    pub score: f32,
+    /// Whether it is in the summary.
+    pub picked: bool,
+}
+
+impl Ranked<'_> {
+    /// `{index, score, sentence, picked}`, the score rounded to 4 decimals.
+    pub fn to_json(&self) -> serde_json::Value {
+        let score = (f64::from(self.score) * 1e4).round() / 1e4;
+        serde_json::json!({
+            "index": self.sentence.index,
+            "score": score,
+            "sentence": self.sentence.text,
+            "picked": self.picked,
+        })
+    }
 }
 
 impl Summary<'_> {
@@ -128,7 +161,8 @@ pub fn summarize<'a>(settings: &Settings, text: &'a str) -> Summary<'a> {
         Similarity::Bm25 => rank::bm25_matrix(d, n, &rank::idf(d, n)),
     };
     let (scores, terms): (Vec<f32>, Option<terms::DocTerms>) = match settings.algorithm {
-        Algorithm::Lead => ((0..n).map(|i| -(i as f32)).collect(), None),
+        // Falls from 1 with position, so `explain` shows positive scores.
+        Algorithm::Lead => ((0..n).map(|i| 1.0 - i as f32 / n as f32).collect(), None),
         Algorithm::Textrank => {
             let d = analyze();
             (rank::pagerank(&graph(&d), n), Some(d))
@@ -195,10 +229,31 @@ pub fn summarize<'a>(settings: &Settings, text: &'a str) -> Summary<'a> {
             picked.push(c);
         }
     }
+    let mut ranking = Vec::new();
+    if settings.explain {
+        // Picked sentences in the order they were chosen, then the best of
+        // the rest.
+        let rest = order
+            .iter()
+            .filter(|&&c| !taken[c])
+            .take(EXPLAIN_RUNNERS_UP);
+        for (&c, picked) in picked
+            .iter()
+            .zip(std::iter::repeat(true))
+            .chain(rest.zip(std::iter::repeat(false)))
+        {
+            ranking.push(Ranked {
+                sentence: *pool[candidates[c]],
+                score: scores[c],
+                picked,
+            });
+        }
+    }
     picked.sort_unstable();
     Summary {
         sentences: picked.iter().map(|&c| *pool[candidates[c]]).collect(),
         candidates: n,
+        ranking,
     }
 }
 
@@ -236,6 +291,11 @@ impl DocumentStage for Summarize {
         let mut out = Outcome::keep().with_metadata("summary", summary.text());
         if self.settings.sentence_indices {
             out = out.with_metadata("summary_sentences", summary.indices());
+        }
+        if self.settings.explain {
+            let ranking: Vec<serde_json::Value> =
+                summary.ranking.iter().map(Ranked::to_json).collect();
+            out = out.with_metadata("summary_explain", ranking);
         }
         out
     }

@@ -250,3 +250,57 @@ fn the_stage_writes_summary_and_indices_into_metadata() {
     assert_eq!(idx, Some(2));
     assert_eq!(stats.get("documents"), 1.0);
 }
+
+#[test]
+fn explain_lists_the_picked_sentences_and_the_runners_up_with_scores() {
+    for algorithm in ALGORITHMS {
+        let config = json!({"algorithm": algorithm, "sentences": 2, "explain": true});
+        let stage = match Summarize::from_config(&config) {
+            Ok(s) => s,
+            Err(e) => panic!("{e}"),
+        };
+        let doc = Doc {
+            ordinal: 0,
+            id: "a",
+            text: BBC,
+            fields_json: "{}",
+        };
+        let out = stage.process(&doc, &mut Stats::default());
+        let explain = out
+            .metadata
+            .get("summary_explain")
+            .and_then(|v| v.as_array())
+            .cloned()
+            .unwrap_or_default();
+        // 8 candidates: 2 picked, then the 3 best of the rest.
+        assert_eq!(explain.len(), 5, "{algorithm}: {explain:?}");
+        let summary = out.metadata["summary"].as_str().unwrap_or_default();
+        let picked: Vec<&str> = explain
+            .iter()
+            .filter(|e| e["picked"] == true)
+            .filter_map(|e| e["sentence"].as_str())
+            .collect();
+        assert_eq!(picked.len(), 2, "{algorithm}");
+        for p in &picked {
+            assert!(summary.lines().any(|l| l == *p), "{algorithm}: {p:?}");
+        }
+        let scores: Vec<f64> = explain.iter().filter_map(|e| e["score"].as_f64()).collect();
+        assert_eq!(scores.len(), 5, "{algorithm}: every entry has a score");
+        assert!(
+            scores.windows(2).all(|w| w[0] >= w[1]),
+            "{algorithm}: best first {scores:?}"
+        );
+        for e in &explain {
+            let i = e["index"].as_u64().unwrap_or(u64::MAX) as usize;
+            let s = textmill_text::sentences::sentences(BBC);
+            assert_eq!(
+                Some(s[i].text),
+                e["sentence"].as_str(),
+                "{algorithm}: index"
+            );
+        }
+    }
+    // Off by default: no extra metadata.
+    let s = settings(json!({}));
+    assert!(summarize(&s, BBC).ranking.is_empty());
+}

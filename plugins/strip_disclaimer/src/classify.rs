@@ -24,6 +24,7 @@
 //! below. [`resolve_context`] then decides `Short` and `NearGood` lines from
 //! their neighbours, as jusText's context-sensitive pass does.
 
+use crate::lang::{Script, ScriptCounts};
 use crate::learned::IdHasher;
 use std::collections::HashSet;
 use std::hash::BuildHasherDefault;
@@ -78,6 +79,8 @@ pub struct Features {
     pub cap_share: f32,
     /// Share of symbol characters among non-space characters.
     pub symbol_share: f32,
+    /// Script of most of the line's letters (which language judges it).
+    pub script: Script,
 }
 
 /// The English function words of `rules/stopwords-en.txt`.
@@ -121,6 +124,7 @@ pub fn features(raw: &str, key: &str) -> Features {
     let mut nonspace = 0usize;
     let mut symbols = 0usize;
     let mut at_word_start = true;
+    let mut scripts = ScriptCounts::default();
     for c in raw.chars() {
         if c.is_whitespace() {
             at_word_start = true;
@@ -128,6 +132,14 @@ pub fn features(raw: &str, key: &str) -> Features {
         }
         nonspace += 1;
         if c.is_alphabetic() {
+            scripts.add(
+                if c.is_ascii() {
+                    Script::Latin
+                } else {
+                    Script::of(c)
+                },
+                1,
+            );
             if at_word_start {
                 alpha_words += 1;
                 if c.is_uppercase() {
@@ -158,6 +170,7 @@ pub fn features(raw: &str, key: &str) -> Features {
         } else {
             symbols as f32 / nonspace as f32
         },
+        script: scripts.dominant(),
     }
 }
 
@@ -188,6 +201,27 @@ pub fn is_prose_punct(c: char) -> bool {
             | '&'
             | '/'
             | '…'
+            // German opening quotes („…“); guillemets stay symbols, as
+            // breadcrumbs and "« Previous" links use them.
+            | '„'
+            | '‚'
+            // CJK and Arabic punctuation: prose in those scripts.
+            | '，'
+            | '。'
+            | '、'
+            | '：'
+            | '；'
+            | '！'
+            | '？'
+            | '（'
+            | '）'
+            | '「'
+            | '」'
+            | '《'
+            | '》'
+            | '،'
+            | '؛'
+            | '؟'
     )
 }
 

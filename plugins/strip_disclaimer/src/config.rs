@@ -1,6 +1,7 @@
 //! The stage's TOML table, read in two steps: [`RawConfig`] (serde, unknown
 //! keys rejected) and [`RawConfig::build`] into a runnable [`Settings`].
 
+use crate::lang;
 use crate::learned::LearnParams;
 use crate::rules::{BUILTIN_PACKS, Pack, RuleSet};
 use textmill_plugin_sdk::{ConfigError, Param, serde_json::Value};
@@ -51,6 +52,16 @@ pub struct RawConfig {
     /// Record every removed line and why in metadata key `strip_disclaimer`. Default `false`.
     #[serde(default)]
     pub explain: bool,
+    /// Language whose function words judge lines: `"auto"` detects it per
+    /// document and script, or an ISO 639-1 code from [`crate::lang::LANGUAGES`]
+    /// forces it for lines of its script. Lines of an unrecognised language
+    /// are never removed by the classifier. Default `"auto"`.
+    #[serde(default = "auto")]
+    pub language: String,
+}
+
+fn auto() -> String {
+    "auto".into()
 }
 
 fn yes() -> bool {
@@ -147,6 +158,15 @@ pub fn params() -> Vec<Param> {
             false,
             "Record removed lines and reasons in metadata.strip_disclaimer.",
         ),
+        Param::new(
+            "language",
+            "string",
+            "auto",
+            &format!(
+                "Language judging lines: auto (detect per document) or one of {}.",
+                lang_codes()
+            ),
+        ),
     ]
 }
 
@@ -167,6 +187,16 @@ pub struct Settings {
     pub short_line_words: usize,
     /// Explain removals.
     pub explain: bool,
+    /// Language detection or a fixed language.
+    pub language: lang::Setting,
+}
+
+fn lang_codes() -> String {
+    lang::LANGUAGES
+        .iter()
+        .map(|l| l.code)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 impl RawConfig {
@@ -193,6 +223,18 @@ impl RawConfig {
                 "learned_min_docs and learned_min_stories must be at least 1",
             ));
         }
+        let language = match self.language.as_str() {
+            "auto" => lang::Setting::Auto,
+            code => lang::Setting::Fixed(lang::index_of(code).ok_or_else(|| {
+                ConfigError::key(
+                    "language",
+                    format!(
+                        "unknown language `{code}` (auto or one of: {})",
+                        lang_codes()
+                    ),
+                )
+            })?),
+        };
         let rules = if self.rules {
             let mut packs = Vec::new();
             for (name, text) in BUILTIN_PACKS {
@@ -235,6 +277,7 @@ impl RawConfig {
             classifier: self.classifier,
             short_line_words: self.short_line_words,
             explain: self.explain,
+            language,
         })
     }
 }

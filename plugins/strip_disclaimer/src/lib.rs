@@ -19,7 +19,7 @@
 //! With `explain = true`, each changed document gets `metadata.strip_disclaimer`:
 //!
 //! ```json
-//! {"headline_line": 5,
+//! {"headline_line": 5, "languages": {"latin": "en"},
 //!  "removed": [
 //!   {"line": 1, "text": "403", "kind": "error_page", "by": "rule", "pack": "error_pages",
 //!    "pack_version": "1.0.0", "match": "line", "pattern": "403"},
@@ -27,6 +27,11 @@
 //!   {"line": 20, "text": "...", "kind": "learned", "by": "learned", "site": "Daily Post", "site_docs": 41},
 //!   {"line": 2, "text": "...", "kind": "classifier", "by": "classifier", "zone": "top", "score": 0.21, "class": "bad"}]}
 //! ```
+//!
+//! A document dropped as `all_boilerplate` gets the same record in its
+//! reject detail, `detail.strip_disclaimer` (beside `lines_removed`), so the
+//! rejects file and `textmill explain` say why each line went; without
+//! `explain` the detail is only `lines_removed`.
 //!
 //! A byline cut from the start of a kept line is recorded the same way with
 //! `"kind": "byline", "match": "prefix"` and the cut text in `text`; the rest
@@ -56,6 +61,7 @@
 
 pub mod classify;
 pub mod config;
+pub mod lang;
 pub mod learned;
 pub mod prepare;
 pub mod rules;
@@ -241,20 +247,28 @@ impl CorpusStage for StripDisclaimer {
         stats.add("lines_removed", removed as f64);
         stats.add("bytes_removed", bytes as f64);
         let text = join_lines(d.kept());
-        let mut out = if text.is_empty() {
+        let explained = self
+            .settings
+            .explain
+            .then(|| stage::explain(&d, &self.settings, &site));
+        if text.is_empty() {
             stats.add("docs_dropped.all_boilerplate", 1.0);
-            Outcome::drop("all_boilerplate").with_detail("lines_removed", removed)
+            let out = Outcome::drop("all_boilerplate").with_detail("lines_removed", removed);
+            // A dropped document has no output record to carry metadata: the
+            // reject record (and `textmill explain`) gets the per-line
+            // reasons instead, so a wrongly dropped page can be diagnosed.
+            match explained {
+                Some(e) => out.with_detail("strip_disclaimer", e),
+                None => out,
+            }
         } else {
             stats.add("docs_changed", 1.0);
-            Outcome::replace(text)
-        };
-        if self.settings.explain {
-            out = out.with_metadata(
-                "strip_disclaimer",
-                stage::explain(&d, &self.settings, &site),
-            );
+            let out = Outcome::replace(text);
+            match explained {
+                Some(e) => out.with_metadata("strip_disclaimer", e),
+                None => out,
+            }
         }
-        out
     }
 }
 

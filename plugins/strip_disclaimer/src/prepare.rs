@@ -15,6 +15,7 @@
 //! once; a unit test checks it agrees with [`crate::classify::features`].
 
 use crate::classify::{self, Features};
+use crate::lang::{Script, ScriptCounts};
 use crate::learned::{Sig, line_sig};
 use textmill_text::lines::Line;
 use textmill_text::normalize::normalize_for_match;
@@ -213,6 +214,9 @@ fn one_pass(raw: &str, out: &mut Vec<u8>) -> Option<(Features, u64)> {
     let mut nonspace = 0usize;
     let mut symbols = 0usize;
     let mut at_word_start = true;
+    // ASCII letters are Latin; other letters are counted by script.
+    let mut latin = 0u32;
+    let mut scripts = ScriptCounts::default();
     let mut acc = WordAcc::default();
     let mut count_word = |acc: &mut WordAcc| {
         words += 1;
@@ -233,6 +237,7 @@ fn one_pass(raw: &str, out: &mut Vec<u8>) -> Option<(Features, u64)> {
             } else {
                 nonspace += 1;
                 if f & R_ALPHA != 0 {
+                    latin += 1;
                     if at_word_start {
                         alpha_words += 1;
                         caps += usize::from(f & R_UPPER != 0);
@@ -274,6 +279,7 @@ fn one_pass(raw: &str, out: &mut Vec<u8>) -> Option<(Features, u64)> {
         } else {
             nonspace += 1;
             if c.is_alphabetic() {
+                scripts.add(Script::of(c), 1);
                 if at_word_start {
                     alpha_words += 1;
                     caps += usize::from(c.is_uppercase());
@@ -329,6 +335,10 @@ fn one_pass(raw: &str, out: &mut Vec<u8>) -> Option<(Features, u64)> {
             0.0
         } else {
             symbols as f32 / nonspace as f32
+        },
+        script: {
+            scripts.add(Script::Latin, latin);
+            scripts.dominant()
         },
     };
     let sig = if out.len() > start { sig.finish() } else { 0 };

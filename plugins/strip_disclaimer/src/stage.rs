@@ -28,6 +28,7 @@
 
 use crate::classify::{self, Class, Features};
 use crate::config::Settings;
+use crate::lang;
 use crate::learned::Learned;
 use crate::prepare::Keys;
 use crate::rules::{MatchHow, PrefixCut, RuleHit};
@@ -77,6 +78,8 @@ pub struct Decision<'a> {
     pub headline: Option<usize>,
     /// A byline or stamp cut from the start of a kept line: (line, cut).
     pub cut: Option<(usize, PrefixCut)>,
+    /// The language judging each script's lines.
+    pub langs: lang::DocLangs,
 }
 
 impl Decision<'_> {
@@ -119,7 +122,36 @@ pub fn decide<'a>(
     let n = ls.len();
     let keys = Keys::new(&ls, text.len());
     let raw: Vec<&str> = ls.iter().map(|l| l.text).collect();
-    let feats: &[Features] = &keys.feats;
+    // Each line is judged by its own language's function words; on lines of
+    // an unrecognised language the classifier abstains (see `lang`).
+    let langs = lang::detect(settings.language, &keys);
+    let judged: Vec<Features>;
+    let mut abstain = vec![false; n];
+    let feats: &[Features] = if langs.all_english() {
+        &keys.feats
+    } else {
+        judged = keys
+            .feats
+            .iter()
+            .enumerate()
+            .map(|(i, f)| {
+                lang::judge(&langs, f, keys.key(i)).unwrap_or_else(|| {
+                    abstain[i] = true;
+                    *f
+                })
+            })
+            .collect();
+        &judged
+    };
+    // A script the page is written in, not a few quoted words or a language
+    // menu ("Русский", "简体中文" on an English page): a third of the letters.
+    let major = if abstain.iter().any(|&a| a) {
+        let letters = lang::letters_by_script(text);
+        let total: usize = letters.iter().sum();
+        letters.map(|l| 3 * l >= total)
+    } else {
+        [false; lang::SCRIPTS]
+    };
     let words: Vec<usize> = feats.iter().map(|f| f.words).collect();
     let mut hits: Vec<Option<RuleHit>> = match &settings.rules {
         Some(rs) => rs.match_lines(&keys, &raw, &words, settings.short_line_words),
@@ -162,6 +194,19 @@ pub fn decide<'a>(
                 Class::Blank
             } else if named(i) {
                 Class::Bad
+            } else if abstain[i] {
+                // No judgement on the words: a line of the page's own
+                // script long enough to be prose is kept as prose, any
+                // other (a title, a language menu entry, a quote in another
+                // script) takes its neighbours' class, and only a line made of symbols (a menu
+                // of separators, a row of icons) is bad on its own.
+                if feats[i].symbol_share >= 0.2 {
+                    Class::Bad
+                } else if major[feats[i].script as usize] && lang::is_long(&feats[i], raw[i]) {
+                    Class::Good
+                } else {
+                    Class::Short
+                }
             } else {
                 classify::classify(&feats[i], scores[i])
             }
@@ -344,6 +389,7 @@ pub fn decide<'a>(
         removed,
         headline,
         cut,
+        langs,
     }
 }
 
@@ -573,6 +619,7 @@ pub fn explain(d: &Decision<'_>, settings: &Settings, site: &str) -> Value {
     }
     json!({
         "headline_line": d.headline,
+        "languages": d.langs.to_json(),
         "removed": removed,
     })
 }

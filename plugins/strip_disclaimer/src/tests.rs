@@ -73,6 +73,27 @@ fn a_page_of_only_boilerplate_is_rejected_not_emptied() {
 }
 
 #[test]
+fn a_dropped_page_explains_every_line_in_its_reject_detail() {
+    let page = "Skip to main content\nMenu\n© 2024 Daily Post. All rights reserved.\n";
+    let out = run(&stage(json!({"explain": true})), page);
+    assert_eq!(out.action, Action::Drop("all_boilerplate".into()));
+    assert_eq!(out.detail["lines_removed"], json!(3));
+    let removed = out.detail["strip_disclaimer"]["removed"]
+        .as_array()
+        .expect("removed lines listed");
+    let lines: Vec<u64> = removed.iter().filter_map(|r| r["line"].as_u64()).collect();
+    assert_eq!(lines, vec![0, 1, 2]);
+    assert!(
+        removed
+            .iter()
+            .all(|r| r["by"].is_string() && r["kind"].is_string())
+    );
+    // Without explain the detail stays compact.
+    let out = run(&stage(json!({})), page);
+    assert_eq!(out.detail.len(), 1, "{:?}", out.detail);
+}
+
+#[test]
 fn unknown_keys_and_unknown_packs_are_config_errors() {
     let e = StripDisclaimer::from_config(&json!({"explian": true})).expect_err("typo");
     assert_eq!(e.key.as_deref(), Some("explian"));
@@ -296,4 +317,137 @@ fn a_headline_below_unnamed_boilerplate_prose_is_kept() {
 fn a_headline_containing_a_short_share_phrase_is_still_the_headline() {
     let text = "Highlighting journalists on Google News\nGreat journalism takes more than facts and figures, and today we are making it easier to find the reporters behind it.\nEach story now shows its author next to the headline, with a link to more of their work.\n";
     assert_eq!(cleaned(text), text);
+}
+
+/// Non-English pages: every story line stays, named boilerplate still goes.
+/// Story paragraphs are written in the style of wire copy in each language;
+/// the boilerplate lines are the usual footers and banners of such sites.
+mod multilingual {
+    use super::*;
+
+    /// Run the default stage on `top + story + bottom` and check that the
+    /// output is exactly the story.
+    fn keeps_story_only(top: &[&str], story: &[&str], bottom: &[&str]) {
+        let text: String = top
+            .iter()
+            .chain(story)
+            .chain(bottom)
+            .map(|l| format!("{l}\n"))
+            .collect();
+        let out = run(&stage(json!({"explain": true})), &text);
+        let want = format!("{}\n", story.join("\n"));
+        let got = match &out.action {
+            Action::Keep => text.clone(),
+            Action::Replace(t) => t.clone(),
+            other => panic!("{other:?}: {:?}", out.metadata),
+        };
+        assert_eq!(got, want, "explain: {:?}", out.metadata);
+    }
+
+    #[test]
+    fn russian_article_is_kept_and_its_copyright_footer_removed() {
+        let story = [
+            "Переговоры продолжились в Эр-Рияде",
+            "В воскресенье переговоры о прекращении огня продолжились, сообщил представитель министерства иностранных дел России журналистам.",
+            "По его словам, стороны обсудили вопросы обмена пленными и гуманитарных коридоров, однако договорённости пока не достигнуты.",
+        ];
+        keeps_story_only(&[], &story, &[]);
+        keeps_story_only(
+            &["Главная | Новости | Политика | Экономика"],
+            &story,
+            &["© 2024 РИА Новости. Все права защищены."],
+        );
+    }
+
+    #[test]
+    fn mixed_script_page_is_kept_whole() {
+        keeps_story_only(
+            &[],
+            &[
+                "Mixed scripts: English, русский, العربية and עברית",
+                "The ceasefire talks in Riyadh continued on Sunday, said the spokesperson 😀👍🏽 — café (cafe\u{301}) naïve.",
+                "В воскресенье переговоры о прекращении огня продолжились, сообщил представитель министерства иностранных дел.",
+                "واستمرت محادثات وقف إطلاق النار يوم الأحد في الرياض، بحسب ما قاله المتحدث باسم الوزارة للصحفيين.",
+            ],
+            &[],
+        );
+    }
+
+    #[test]
+    fn arabic_article_is_kept_and_its_rights_line_removed() {
+        keeps_story_only(
+            &[],
+            &[
+                "استئناف محادثات وقف إطلاق النار في الرياض",
+                "واستمرت محادثات وقف إطلاق النار يوم الأحد في الرياض، بحسب ما قاله المتحدث باسم وزارة الخارجية للصحفيين.",
+                "وأضاف المتحدث أن الطرفين ناقشا تبادل الأسرى وفتح ممرات إنسانية، لكن لم يتم التوصل إلى اتفاق حتى الآن.",
+            ],
+            &["جميع الحقوق محفوظة © 2024"],
+        );
+    }
+
+    #[test]
+    fn chinese_article_is_kept_and_its_copyright_line_removed() {
+        keeps_story_only(
+            &[],
+            &[
+                "利雅得停火谈判继续进行",
+                "新华社利雅得3月2日电 外交部发言人星期日对记者表示，有关停火的谈判当天在利雅得继续进行。",
+                "发言人说，双方讨论了交换战俘和人道主义走廊等问题，但目前尚未达成协议。",
+            ],
+            &["版权所有 © 2024 新华网"],
+        );
+    }
+
+    #[test]
+    fn german_article_is_kept_and_its_cookie_banner_removed() {
+        keeps_story_only(
+            &[
+                "Wir verwenden Cookies, um Ihnen ein besseres Nutzungserlebnis zu bieten.",
+                "Cookies akzeptieren",
+            ],
+            &[
+                "Waffenstillstandsgespräche in Riad fortgesetzt",
+                "Die Gespräche über eine Waffenruhe sind am Sonntag in Riad fortgesetzt worden, teilte ein Sprecher des russischen Außenministeriums mit.",
+                "Nach seinen Worten erörterten beide Seiten den Austausch von Gefangenen und humanitäre Korridore, eine Einigung gebe es aber noch nicht.",
+            ],
+            &["© 2024 Tagesblatt. Alle Rechte vorbehalten."],
+        );
+    }
+
+    #[test]
+    fn french_article_is_kept_and_its_rights_footer_removed() {
+        keeps_story_only(
+            &[],
+            &[
+                "Les pourparlers se poursuivent à Riyad",
+                "Les négociations sur un cessez-le-feu se sont poursuivies dimanche à Riyad, a indiqué le porte-parole du ministère russe des Affaires étrangères.",
+                "Selon lui, les deux parties ont discuté de l'échange de prisonniers et de couloirs humanitaires, mais aucun accord n'a encore été conclu.",
+            ],
+            &[
+                "Nous utilisons des cookies pour améliorer votre expérience.",
+                "Tous droits réservés",
+            ],
+        );
+    }
+
+    #[test]
+    fn spanish_article_is_kept_and_its_rights_footer_removed() {
+        keeps_story_only(
+            &[],
+            &[
+                "Continúan en Riad las conversaciones de alto el fuego",
+                "Las conversaciones sobre un alto el fuego continuaron el domingo en Riad, según dijo a los periodistas el portavoz del Ministerio de Asuntos Exteriores ruso.",
+                "Según sus palabras, las partes discutieron el intercambio de prisioneros y los corredores humanitarios, aunque todavía no se ha alcanzado un acuerdo.",
+            ],
+            &["© 2024 El Diario. Todos los derechos reservados."],
+        );
+    }
+
+    #[test]
+    fn a_forced_language_must_be_known() {
+        let e = StripDisclaimer::from_config(&json!({"language": "xx"})).expect_err("unknown");
+        assert_eq!(e.key.as_deref(), Some("language"));
+        assert!(StripDisclaimer::from_config(&json!({"language": "ru"})).is_ok());
+    }
 }

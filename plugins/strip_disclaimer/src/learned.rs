@@ -85,77 +85,99 @@ pub fn learned_key(key: &str, buf: &mut Vec<u8>) -> u64 {
 /// line in two Unicode forms. `observe` and `apply` both use it, so they agree
 /// by construction. Returns 0 for a line with no letter or digit.
 pub fn line_sig(raw: &str) -> (u64, usize) {
+    line_sig_with(raw, &mut Vec::new())
+}
+
+/// [`line_sig`] with a scratch buffer the caller reuses across lines: the
+/// signed bytes are collected and hashed a word at a time ([`Sig::of`]),
+/// which costs less than feeding the hash byte by byte.
+pub fn line_sig_with(raw: &str, h: &mut Vec<u8>) -> (u64, usize) {
     let bytes = raw.as_bytes();
-    let mut h = Sig::default();
+    h.clear();
+    h.reserve(bytes.len() + 1);
     let mut words = 0usize;
-    let mut pending = false;
+    // A word break is pending before the first word too; it emits a space
+    // only between words.
+    let mut pending = true;
     let mut in_digits = false;
     let mut i = 0;
     while i < bytes.len() {
         let b = bytes[i];
-        let class = if b < 0x80 {
+        if b < 0x80 {
             i += 1;
-            crate::prepare::ascii_class(b)
-        } else {
-            // Non-ASCII: decode; letters and digits are kept as written.
-            let Some(c) = raw[i..].chars().next() else {
-                break;
-            };
-            let w = c.len_utf8();
-            let class = if c.is_alphanumeric() {
-                1
-            } else if c.is_whitespace() || matches!(c, '–' | '—' | '·' | '•') {
-                2
-            } else {
-                0
-            };
-            if class == 1 {
-                if pending && words > 0 {
+            let class = SIG_CLASS[b as usize];
+            if class == 0 {
+                continue;
+            }
+            if class == SIG_BREAK {
+                pending = true;
+                continue;
+            }
+            if pending {
+                if words > 0 {
                     h.push(b' ');
                 }
-                if pending || words == 0 {
-                    words += 1;
-                }
+                words += 1;
                 pending = false;
                 in_digits = false;
-                for &x in &bytes[i..i + w] {
-                    h.push(x);
-                }
-            } else if class == 2 {
-                pending = true;
             }
-            i += w;
+            if class == SIG_DIGIT {
+                if !in_digits {
+                    h.push(b'0');
+                }
+                in_digits = true;
+            } else {
+                // ASCII letter: setting 0x20 lowercases it.
+                h.push(b | 0x20);
+                in_digits = false;
+            }
             continue;
-        };
-        match class {
-            1 => {
-                if pending && words > 0 {
-                    h.push(b' ');
-                    in_digits = false;
-                }
-                if pending || words == 0 {
-                    words += 1;
-                }
-                pending = false;
-                if b.is_ascii_digit() {
-                    if !in_digits {
-                        h.push(b'0');
-                    }
-                    in_digits = true;
-                } else {
-                    h.push(b.to_ascii_lowercase());
-                    in_digits = false;
-                }
-            }
-            2 => pending = true,
-            _ => {}
         }
+        // Non-ASCII: decode; letters and digits are kept as written.
+        let Some(c) = raw[i..].chars().next() else {
+            break;
+        };
+        let w = c.len_utf8();
+        if c.is_alphanumeric() {
+            if pending {
+                if words > 0 {
+                    h.push(b' ');
+                }
+                words += 1;
+                pending = false;
+            }
+            in_digits = false;
+            h.extend_from_slice(&bytes[i..i + w]);
+        } else if c.is_whitespace() || matches!(c, '–' | '—' | '·' | '•') {
+            pending = true;
+        }
+        i += w;
     }
     if words == 0 {
         return (0, 0);
     }
-    (h.finish(), words)
+    (Sig::of(h), words)
 }
+
+/// [`line_sig`]'s ASCII byte classes: dropped (0), letter, digit, word break.
+const SIG_LETTER: u8 = 1;
+const SIG_DIGIT: u8 = 3;
+const SIG_BREAK: u8 = 2;
+const SIG_CLASS: [u8; 128] = {
+    let mut t = [0u8; 128];
+    let mut i = 0;
+    while i < 128 {
+        let b = i as u8;
+        t[i] = match crate::prepare::ascii_class(b) {
+            1 if b.is_ascii_digit() => SIG_DIGIT,
+            1 => SIG_LETTER,
+            2 => SIG_BREAK,
+            _ => 0,
+        };
+        i += 1;
+    }
+    t
+};
 
 /// True for a line that is only a date or time ("October 14, 2012",
 /// "Thursday, August 09, 2012 12:32 PM", "2012-10-14"). Digit folding makes
@@ -265,6 +287,24 @@ impl Sig {
             .rotate_left(31);
         self.acc = 0;
         self.n = 0;
+    }
+
+    /// The hash of `bytes`, the same as pushing them one by one and
+    /// finishing, but mixed a word at a time.
+    pub fn of(bytes: &[u8]) -> u64 {
+        let mut s = Sig::default();
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            s.acc = u64::from_le_bytes(w);
+            s.mix();
+        }
+        for &b in chunks.remainder() {
+            s.push(b);
+        }
+        s.len = bytes.len() as u64;
+        s.finish()
     }
 
     /// The hash of everything fed, as [`line_sig`] returns it.

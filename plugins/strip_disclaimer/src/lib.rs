@@ -162,6 +162,7 @@ impl CorpusStage for StripDisclaimer {
         }
         let mut state = Vec::new();
         let mut keys = Vec::new();
+        let mut scratch = Vec::new();
         for doc in docs {
             keys.clear();
             // One cheap pass per line: the learned layer needs only signatures.
@@ -170,7 +171,7 @@ impl CorpusStage for StripDisclaimer {
             // has no signature).
             for piece in doc.text.split('\n') {
                 let mut add = |l: &str| {
-                    let (sig, words) = learned::line_sig(l);
+                    let (sig, words) = learned::line_sig_with(l, &mut scratch);
                     if words > 0 && !learned::is_date_line(l) {
                         keys.push((sig, words));
                     }

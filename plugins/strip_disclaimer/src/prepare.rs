@@ -90,6 +90,9 @@ const R_ALPHA: u8 = 8;
 const R_UPPER: u8 = 16;
 /// Digit or prose punctuation: neither a letter nor a symbol.
 const R_PLAIN: u8 = 32;
+/// ASCII digit (the flags of a line's bytes are OR-ed to learn whether its
+/// key has one).
+const R_DIGIT: u8 = 64;
 
 const ASCII_FLAGS: [u8; 128] = {
     let mut t = [0u8; 128];
@@ -110,6 +113,9 @@ const ASCII_FLAGS: [u8; 128] = {
         }
         if c.is_ascii_uppercase() {
             f |= R_UPPER;
+        }
+        if c.is_ascii_digit() {
+            f |= R_DIGIT;
         }
         // classify.rs `is_prose_punct`, ASCII part, and digits.
         if c.is_ascii_digit()
@@ -153,18 +159,15 @@ fn stop_table()
     })
 }
 
-/// A word's first 16 bytes packed little-endian into two u64 halves (the
-/// one-pass loop accumulates the same halves as it writes the word).
+/// A word's first 16 bytes packed little-endian into two u64 halves.
 fn pack_word(w: &[u8]) -> u64 {
-    let (mut lo, mut hi) = (0u64, 0u64);
-    for (k, &b) in w.iter().enumerate().take(16) {
-        if k < 8 {
-            lo |= u64::from(b) << (8 * k);
-        } else {
-            hi |= u64::from(b) << (8 * (k - 8));
-        }
-    }
-    mix_word(lo, hi, w.len())
+    let mut buf = [0u8; 16];
+    let n = w.len().min(16);
+    buf[..n].copy_from_slice(&w[..n]);
+    let (mut lo, mut hi) = ([0u8; 8], [0u8; 8]);
+    lo.copy_from_slice(&buf[..8]);
+    hi.copy_from_slice(&buf[8..]);
+    mix_word(u64::from_le_bytes(lo), u64::from_le_bytes(hi), w.len())
 }
 
 /// Hash key of a packed word; the multiply spreads it over hashbrown's high bits.
@@ -174,35 +177,17 @@ fn mix_word(lo: u64, hi: u64, len: usize) -> u64 {
     x.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ (x >> 31)
 }
 
-/// The word being written by the one-pass loop.
-#[derive(Default)]
-struct WordAcc {
-    lo: u64,
-    hi: u64,
-    len: usize,
-}
-
-impl WordAcc {
-    #[inline]
-    fn push(&mut self, b: u8) {
-        if self.len < 8 {
-            self.lo |= u64::from(b) << (8 * self.len);
-        } else if self.len < 16 {
-            self.hi |= u64::from(b) << (8 * (self.len - 8));
-        }
-        self.len += 1;
-    }
-}
-
 /// The one-pass loop: append the key of `raw` to `out` and return its
 /// features, the same as `push_key` + [`classify::features`]. ASCII bytes go
 /// through a table; other characters are decoded. Returns None (with `out`
 /// partly written) at a character NFKC might change.
 fn one_pass(raw: &str, out: &mut Vec<u8>) -> Option<(Features, u64)> {
-    // The learned signature is fed alongside the key: the same bytes, but
-    // digit runs folded and non-ASCII letters as written (see `line_sig`).
-    let mut sig = Sig::default();
-    let mut in_digits = false;
+    // The learned signature hashes the key's bytes with digit runs folded
+    // and non-ASCII letters as written (see `line_sig`). It is computed from
+    // the finished key, eight bytes at a time, rather than fed byte by byte;
+    // these flags say which of the key's bytes differ from its input.
+    let mut seen = 0u8;
+    let mut wide = false;
     let stops = stop_table();
     let bytes = raw.as_bytes();
     let start = out.len();
@@ -217,14 +202,15 @@ fn one_pass(raw: &str, out: &mut Vec<u8>) -> Option<(Features, u64)> {
     // ASCII letters are Latin; other letters are counted by script.
     let mut latin = 0u32;
     let mut scripts = ScriptCounts::default();
-    let mut acc = WordAcc::default();
-    let mut count_word = |acc: &mut WordAcc| {
+    // Start of the word being written in `out`: a word is looked up from
+    // there when it ends, instead of being packed byte by byte as written.
+    let mut ws = start;
+    let mut count_word = |w: &[u8]| {
         words += 1;
         // Function words are short; longer words are never looked up.
-        if acc.len <= 10 && stops.contains(&mix_word(acc.lo, acc.hi, acc.len)) {
+        if w.len() <= 10 && stops.contains(&pack_word(w)) {
             stop += 1;
         }
-        *acc = WordAcc::default();
     };
     let mut i = 0;
     while i < bytes.len() {
@@ -232,6 +218,7 @@ fn one_pass(raw: &str, out: &mut Vec<u8>) -> Option<(Features, u64)> {
         if b < 0x80 {
             i += 1;
             let f = ASCII_FLAGS[b as usize];
+            seen |= f;
             if f & R_SPACE != 0 {
                 at_word_start = true;
             } else {
@@ -249,24 +236,13 @@ fn one_pass(raw: &str, out: &mut Vec<u8>) -> Option<(Features, u64)> {
             }
             if f & K_ALNUM != 0 {
                 if pending && out.len() > start {
-                    count_word(&mut acc);
+                    count_word(&out[ws..]);
                     out.push(b' ');
-                    sig.push(b' ');
-                    in_digits = false;
+                    ws = out.len();
                 }
                 pending = false;
                 let lb = b.to_ascii_lowercase();
-                acc.push(lb);
                 out.push(lb);
-                if lb.is_ascii_digit() {
-                    if !in_digits {
-                        sig.push(b'0');
-                    }
-                    in_digits = true;
-                } else {
-                    sig.push(lb);
-                    in_digits = false;
-                }
             } else if f & K_BREAK != 0 {
                 pending = true;
             }
@@ -292,21 +268,15 @@ fn one_pass(raw: &str, out: &mut Vec<u8>) -> Option<(Features, u64)> {
         match role(c) {
             Role::Alnum => {
                 if pending && out.len() > start {
-                    count_word(&mut acc);
+                    count_word(&out[ws..]);
                     out.push(b' ');
-                    sig.push(b' ');
+                    ws = out.len();
                 }
                 pending = false;
-                in_digits = false;
+                wide = true;
                 let mut tmp = [0u8; 4];
-                for &b in c.encode_utf8(&mut tmp).as_bytes() {
-                    sig.push(b);
-                }
                 for lc in c.to_lowercase() {
-                    for &b in lc.encode_utf8(&mut tmp).as_bytes() {
-                        acc.push(b);
-                        out.push(b);
-                    }
+                    out.extend_from_slice(lc.encode_utf8(&mut tmp).as_bytes());
                 }
             }
             Role::Break => pending = true,
@@ -315,7 +285,7 @@ fn one_pass(raw: &str, out: &mut Vec<u8>) -> Option<(Features, u64)> {
         }
     }
     if out.len() > start {
-        count_word(&mut acc);
+        count_word(&out[ws..]);
     }
     let stop_density = if words == 0 {
         0.0
@@ -341,7 +311,29 @@ fn one_pass(raw: &str, out: &mut Vec<u8>) -> Option<(Features, u64)> {
             scripts.dominant()
         },
     };
-    let sig = if out.len() > start { sig.finish() } else { 0 };
+    let sig = if out.len() == start {
+        0
+    } else if wide {
+        // Non-ASCII letters are signed as written, the key has them lowercased.
+        line_sig(raw).0
+    } else if seen & R_DIGIT != 0 {
+        let mut folded = Sig::default();
+        let mut in_digits = false;
+        for &b in &out[start..] {
+            if b.is_ascii_digit() {
+                if !in_digits {
+                    folded.push(b'0');
+                }
+                in_digits = true;
+            } else {
+                folded.push(b);
+                in_digits = false;
+            }
+        }
+        folded.finish()
+    } else {
+        Sig::of(&out[start..])
+    };
     Some((f, sig))
 }
 
@@ -409,7 +401,7 @@ fn role(c: char) -> Role {
 
 /// Class of an ASCII byte in a key: 0 dropped, 1 letter or digit, 2 word break.
 #[inline]
-pub fn ascii_class(b: u8) -> u8 {
+pub const fn ascii_class(b: u8) -> u8 {
     ASCII_CLASS[(b & 0x7F) as usize]
 }
 

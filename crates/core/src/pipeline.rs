@@ -43,8 +43,8 @@ impl Pipeline {
         Pipeline::build_with(config, false)
     }
 
-    /// Like [`Pipeline::build`]; with `explain`, stages that have an `explain`
-    /// parameter the config leaves unset get `explain = true`.
+    /// Like [`Pipeline::build`]; with `explain`, every stage that has an
+    /// `explain` parameter runs with `explain = true`, whatever the config says.
     pub fn build_with(config: PipelineConfig, explain: bool) -> Result<Pipeline, ConfigErrors> {
         let search = PluginSearch::new(&config.run.plugin_dirs);
         let mut libraries: HashMap<PathBuf, Arc<PluginLibrary>> = HashMap::new();
@@ -111,9 +111,7 @@ impl Pipeline {
             let mut params = sc.params.clone();
             resolve_path_params(&mut params, &library.params, &file);
             if explain && known.contains(&"explain") {
-                params
-                    .entry("explain")
-                    .or_insert(serde_json::Value::Bool(true));
+                params.insert("explain".into(), serde_json::Value::Bool(true));
             }
             match library.instantiate(&params) {
                 Ok(instance) => stages.push(Stage {

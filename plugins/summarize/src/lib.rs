@@ -56,7 +56,8 @@ pub struct Summary<'a> {
     /// How many sentences were candidates.
     pub candidates: usize,
     /// With `explain`: the picked sentences in the order they were chosen
-    /// (best score first, save near copies skipped and the `max_words` cap),
+    /// (best score first, save near copies skipped, an earlier original
+    /// taken in place of its near copy, and the `max_words` cap),
     /// then the [`EXPLAIN_RUNNERS_UP`] best of the rest; else empty.
     pub ranking: Vec<Ranked<'a>>,
 }
@@ -206,6 +207,7 @@ pub fn summarize<'a>(settings: &Settings, text: &'a str) -> Summary<'a> {
             if taken[c] {
                 continue;
             }
+            let mut c = c;
             if let (true, Some(d)) = (skip_repeats, &terms) {
                 // Pages repeat sentences (photo captions restate the text); a
                 // near copy of a picked sentence adds nothing to a summary.
@@ -214,6 +216,20 @@ pub fn summarize<'a>(settings: &Settings, text: &'a str) -> Summary<'a> {
                     .any(|&p| rank::redundancy(d, p, c) > max_overlap)
                 {
                     continue;
+                }
+            }
+            if let (true, Some(d)) = (skip_repeats, &terms) {
+                // Of near copies, keep the earliest: photo captions and pull
+                // quotes restate a sentence after it, often cut short, and
+                // can outscore it by echoing other sentences too.
+                if let Some(e) = (0..c).find(|&e| {
+                    !taken[e]
+                        && rank::redundancy(d, e, c) > max_overlap
+                        && !picked
+                            .iter()
+                            .any(|&p| rank::redundancy(d, p, e) > max_overlap)
+                }) {
+                    c = e;
                 }
             }
             let w = counts[candidates[c]].words;

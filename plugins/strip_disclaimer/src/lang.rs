@@ -397,16 +397,23 @@ pub fn detect(setting: Setting, keys: &Keys) -> DocLangs {
             }
         }
         let latin = s == Script::Latin as usize;
+        let english =
+            total > 0 && hits[EN] as f32 / total as f32 / LANGUAGES[EN].full_credit >= RECOGNISED;
         out[s] = match best {
             // On an English page of lists (names, archives, a Bible's
             // language menu) English words are sparse and "de", "a" or "la"
             // may outnumber them; another language takes a Latin page from
             // English only with twice its function words.
-            Some(i) if latin && i != EN && hits[i] < 2 * hits[EN] => Choice::Lang(EN),
-            Some(i) if best_score >= RECOGNISED => Choice::Lang(i),
-            // A Latin page read by no list is a language we cannot read
-            // only when its long lines are sentences; lists, menus and
-            // headlines are judged as English, as before.
+            Some(i)
+                if best_score >= RECOGNISED && !(latin && i != EN && hits[i] < 2 * hits[EN]) =>
+            {
+                Choice::Lang(i)
+            }
+            _ if latin && english => Choice::Lang(EN),
+            // A Latin page read by no list (Polish, Czech, Vietnamese) is a
+            // language we cannot read only when its long lines are
+            // sentences; lists, menus and headlines are judged as English,
+            // as before.
             _ if latin && !(use_probe && mostly_sentences(feats, Script::Latin)) => {
                 Choice::Lang(EN)
             }

@@ -9,7 +9,11 @@
 //!   the `bylines` pack cuts bylines and publication stamps off the top of a page.
 //! - structure ([`stage`]): top and bottom zones, footer blocks, the headline.
 //! - [`learned`]: lines that recur across different stories of one site (corpus stage).
-//! - [`classify`]: a jusText-style line classifier.
+//! - [`classify`]: a jusText-style line classifier, judging each line by the
+//!   function words of its own language ([`lang`]: detected per document and
+//!   script, or the `language` parameter); on a language it cannot read it
+//!   abstains, so a non-English page loses only what rules, the learned
+//!   layer and structure name.
 //!
 //! The host runs it as a corpus stage: `observe` every batch, `merge`,
 //! `finish`, then `apply` every document. A document that would come out empty

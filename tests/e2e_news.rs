@@ -131,15 +131,29 @@ fn the_news_pipeline_gives_the_same_bytes_at_any_thread_count_and_batch_size() {
 
 #[test]
 fn explain_on_the_seed_shows_why_each_line_went_and_the_summary_scores() {
-    let out = run(textmill().arg("explain").arg(root().join("configs/news.toml")).arg("--input").arg(fixture("seed/menafn-kursk.txt")));
+    let out = run(textmill()
+        .arg("explain")
+        .arg(root().join("configs/news.toml"))
+        .arg("--input")
+        .arg(fixture("seed/menafn-kursk.txt")));
     assert!(out.status.success());
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("stage 1 strip_disclaimer: kept, 8 line(s) removed"), "{text}");
+    assert!(
+        text.contains("stage 1 strip_disclaimer: kept, 8 line(s) removed"),
+        "{text}"
+    );
     // The plugin's own record of each removal, turned on by explain mode.
     assert!(text.contains("metadata.strip_disclaimer"), "{text}");
     assert!(text.contains("\"text\": \"Legal Disclaimer:\""), "{text}");
-    assert!(text.contains("\"kind\": \"disclaimer\"") || text.contains("\"kind\": \"legal_disclaimers\""), "{text}");
-    assert!(text.contains("stage 2 dedupe: kept, 4 line(s) removed"), "{text}");
+    assert!(
+        text.contains("\"kind\": \"disclaimer\"")
+            || text.contains("\"kind\": \"legal_disclaimers\""),
+        "{text}"
+    );
+    assert!(
+        text.contains("stage 2 dedupe: kept, 4 line(s) removed"),
+        "{text}"
+    );
     assert!(text.contains("metadata.summary_explain"), "{text}");
     assert!(text.contains("\"picked\": true"), "{text}");
 }

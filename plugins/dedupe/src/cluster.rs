@@ -26,6 +26,9 @@ fn weight_of(entry: u64) -> u64 {
     sentence_words(entry).min(MAX_SENTENCE_WEIGHT)
 }
 
+/// How many of its rarest common sentences a document looks up (see `cluster`).
+const ANCHORS: usize = 3;
+
 /// What happens to one document.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Decision {
@@ -252,7 +255,6 @@ pub fn cluster(c: &Corpus, prior: usize, config: &Config) -> Clustering {
             }
         }
     }
-    drop(postings);
     df.shrink_to_fit();
     candidates.sort_unstable();
     candidates.dedup();
@@ -274,6 +276,45 @@ pub fn cluster(c: &Corpus, prior: usize, config: &Config) -> Clustering {
             uf.union(a, b);
         }
     }
+
+    // Sentences too common to enumerate every pair (in more than
+    // `max_sentence_df` documents, but not boilerplate) still find copies:
+    // each document looks up its ANCHORS rarest such sentences and is
+    // compared with every document holding one. In a big crawl a story's
+    // sentences recur in many pages, and its copies share the rarest of them.
+    let lookup = |s: u64| -> Option<&[(u64, u32)]> {
+        let start = postings.partition_point(|p| p.0 < s);
+        let end = postings.partition_point(|p| p.0 <= s);
+        (end > start).then(|| &postings[start..end])
+    };
+    let df_of = |s: u64| -> usize {
+        match evidence.df.binary_search_by_key(&s, |e| e.0) {
+            Ok(k) => evidence.df[k].1 as usize,
+            Err(_) => 0,
+        }
+    };
+    for &i in &reps {
+        let mut common: Vec<(usize, u64)> = c
+            .sentences(i as usize)
+            .iter()
+            .map(|&s| (df_of(s), s))
+            .filter(|&(d, _)| d > config.max_sentence_df && d <= boilerplate_cut)
+            .collect();
+        common.sort_unstable();
+        for &(_, s) in common.iter().take(ANCHORS) {
+            for &(_, j) in lookup(s).unwrap_or(&[]) {
+                if j == i || uf.find(i) == uf.find(j) {
+                    continue;
+                }
+                counts.sentence_candidates += 1;
+                if evidence.contained(c, i as usize, j as usize, &weight, config) {
+                    counts.containment_confirmed += 1;
+                    uf.union(i, j);
+                }
+            }
+        }
+    }
+    drop(postings);
     drop(candidates);
 
     // MinHash LSH, band by band to keep one band's keys in memory at a time.

@@ -58,7 +58,7 @@ fn main() -> Result<(), String> {
                 sig: (0..config.num_perm).map(|_| rng.next() as u16).collect(),
                 sentences: (0..17)
                     .map(|_| {
-                        let h = if rng.next() % 10 == 0 {
+                        let h = if rng.next().is_multiple_of(10) {
                             rng.next() % pool
                         } else {
                             rng.next()

@@ -182,13 +182,11 @@ impl RawConfig {
         let (num_perm, bands, rows) = match (self.bands, self.rows) {
             (Some(b), Some(r)) => {
                 let n = b.get() * r.get();
-                if let Some(p) = self.num_perm {
-                    if p.get() != n {
-                        return Err(ConfigError::key(
-                            "num_perm",
-                            format!("is {p} but bands * rows = {n}; give one or the other"),
-                        ));
-                    }
+                if let Some(p) = self.num_perm.filter(|p| p.get() != n) {
+                    return Err(ConfigError::key(
+                        "num_perm",
+                        format!("is {p} but bands * rows = {n}; give one or the other"),
+                    ));
                 }
                 (n, b.get(), r.get())
             }

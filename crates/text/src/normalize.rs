@@ -61,7 +61,7 @@ fn normalize_ascii(bytes: &[u8]) -> String {
 }
 
 /// Punctuation that separates words rather than sitting inside them.
-fn is_separator_punct(c: char) -> bool {
+pub fn is_separator_punct(c: char) -> bool {
     matches!(
         c,
         '-' | '–'

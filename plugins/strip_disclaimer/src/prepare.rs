@@ -356,24 +356,7 @@ fn role(c: char) -> Role {
             Role::Alnum
         } else if c.is_ascii_whitespace()
             || c == '\u{0B}'
-            || matches!(
-                c,
-                '-' | '/'
-                    | '\\'
-                    | '|'
-                    | ','
-                    | ';'
-                    | ':'
-                    | '('
-                    | ')'
-                    | '['
-                    | ']'
-                    | '{'
-                    | '}'
-                    | '<'
-                    | '>'
-                    | '_'
-            )
+            || textmill_text::normalize::is_separator_punct(c)
         {
             Role::Break
         } else {

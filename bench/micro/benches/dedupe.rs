@@ -48,7 +48,11 @@ fn dedupe(c: &mut Criterion) {
         b.iter(|| {
             sample
                 .iter()
-                .map(|d| dedupe_within(black_box(&d.text), config.min_line_chars, false).text_or(&d.text).len())
+                .map(|d| {
+                    dedupe_within(black_box(&d.text), config.min_line_chars, false)
+                        .text_or(&d.text)
+                        .len()
+                })
                 .sum::<usize>()
         })
     });
@@ -61,11 +65,19 @@ fn dedupe(c: &mut Criterion) {
         })
     });
     g.bench_function("doc_record", |b| {
-        b.iter(|| docs.iter().map(|d| doc_record(black_box(d), &config, &perms).exact).fold(0u64, |a, x| a ^ x))
+        b.iter(|| {
+            docs.iter()
+                .map(|d| doc_record(black_box(d), &config, &perms).exact)
+                .fold(0u64, |a, x| a ^ x)
+        })
     });
     // LSH banding over the corpus of records, candidate confirmation, containment and union-find.
     g.bench_function("lsh_banding_and_cluster", |b| {
-        b.iter(|| cluster::cluster(black_box(&corpus), 0, &config).decisions.len())
+        b.iter(|| {
+            cluster::cluster(black_box(&corpus), 0, &config)
+                .decisions
+                .len()
+        })
     });
     g.bench_function("corpus_stage", |b| {
         b.iter(|| {
@@ -74,7 +86,14 @@ fn dedupe(c: &mut Criterion) {
             let merged = stage.merge(&[&state]).expect("merge");
             stage.finish(&merged).expect("finish");
             let mut stats = Stats::default();
-            docs.iter().filter(|d| matches!(stage.apply(d, &mut stats).action, textmill_plugin_sdk::Action::Drop(_))).count()
+            docs.iter()
+                .filter(|d| {
+                    matches!(
+                        stage.apply(d, &mut stats).action,
+                        textmill_plugin_sdk::Action::Drop(_)
+                    )
+                })
+                .count()
         })
     });
     g.finish();

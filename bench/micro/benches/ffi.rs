@@ -43,12 +43,17 @@ fn bench(c: &mut Criterion) {
         .take(BATCH)
         .enumerate()
         .map(|(i, d)| {
-            let origin = Origin { file: file.clone(), line: i as u64 + 1 };
+            let origin = Origin {
+                file: file.clone(),
+                line: i as u64 + 1,
+            };
             Document::from_text(i as u64, d.id, d.text, origin)
         })
         .collect();
     let params = serde_json::Map::new();
-    let stage = library.instantiate(&params).expect("summarize accepts its defaults");
+    let stage = library
+        .instantiate(&params)
+        .expect("summarize accepts its defaults");
     // Reject a broken setup before timing it.
     let first = stage.process(&docs).expect("batch processed");
     assert_eq!(first.docs.len(), docs.len());

@@ -45,7 +45,9 @@ fn readers(c: &mut Criterion) {
     g.throughput(Throughput::Bytes(raw.len() as u64));
     for (name, path) in [("plain", &plain), ("gzip", &gz), ("zstd", &zst)] {
         assert_eq!(read_all(path, &config), expected, "{name}: same documents");
-        g.bench_function(name, |b| b.iter(|| black_box(read_all(black_box(path), &config))));
+        g.bench_function(name, |b| {
+            b.iter(|| black_box(read_all(black_box(path), &config)))
+        });
     }
     g.finish();
 }

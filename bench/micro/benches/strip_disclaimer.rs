@@ -31,12 +31,19 @@ fn bench(c: &mut Criterion) {
 
     let mut g = c.benchmark_group("strip_disclaimer");
     g.throughput(Throughput::Bytes(bytes));
-    g.bench_function("learn", |b| b.iter(|| finished(black_box(serde_json::json!({})))));
-    for (name, stage) in [("apply_news_toml", &full), ("apply_rules_and_structure", &rules_only)] {
+    g.bench_function("learn", |b| {
+        b.iter(|| finished(black_box(serde_json::json!({}))))
+    });
+    for (name, stage) in [
+        ("apply_news_toml", &full),
+        ("apply_rules_and_structure", &rules_only),
+    ] {
         g.bench_function(name, |b| {
             b.iter(|| {
                 let mut stats = Stats::default();
-                docs.iter().map(|d| stage.apply(black_box(d), &mut stats).metadata.len()).sum::<usize>()
+                docs.iter()
+                    .map(|d| stage.apply(black_box(d), &mut stats).metadata.len())
+                    .sum::<usize>()
             })
         });
     }

@@ -9,10 +9,17 @@ use textmill_text::sentences::sentences;
 fn bench(c: &mut Criterion) {
     let sample = textmill_bench::sample_docs();
     let settings = config::build(&serde_json::json!({"sentences": 3})).expect("valid config");
-    let textrank = config::build(&serde_json::json!({"sentences": 3, "algorithm": "textrank"})).expect("valid config");
+    let textrank = config::build(&serde_json::json!({"sentences": 3, "algorithm": "textrank"}))
+        .expect("valid config");
     let sents: Vec<Vec<&str>> = sample
         .iter()
-        .map(|d| sentences(&d.text).into_iter().map(|s| s.text).take(400).collect())
+        .map(|d| {
+            sentences(&d.text)
+                .into_iter()
+                .map(|s| s.text)
+                .take(400)
+                .collect()
+        })
         .collect();
 
     let mut g = c.benchmark_group("summarize");
@@ -41,10 +48,20 @@ fn bench(c: &mut Criterion) {
         })
     });
     g.bench_function("summarize_positional", |b| {
-        b.iter(|| sample.iter().map(|d| summarize(&settings, black_box(&d.text)).sentences.len()).sum::<usize>())
+        b.iter(|| {
+            sample
+                .iter()
+                .map(|d| summarize(&settings, black_box(&d.text)).sentences.len())
+                .sum::<usize>()
+        })
     });
     g.bench_function("summarize_textrank", |b| {
-        b.iter(|| sample.iter().map(|d| summarize(&textrank, black_box(&d.text)).sentences.len()).sum::<usize>())
+        b.iter(|| {
+            sample
+                .iter()
+                .map(|d| summarize(&textrank, black_box(&d.text)).sentences.len())
+                .sum::<usize>()
+        })
     });
     g.finish();
 }

@@ -8,7 +8,10 @@ use textmill_text::{hash, lines, normalize, sentences, shingle};
 fn text(c: &mut Criterion) {
     let docs = textmill_bench::sample_docs();
     let bytes = textmill_bench::text_bytes(&docs);
-    let normalized: Vec<String> = docs.iter().map(|d| normalize::normalize_for_match(&d.text)).collect();
+    let normalized: Vec<String> = docs
+        .iter()
+        .map(|d| normalize::normalize_for_match(&d.text))
+        .collect();
     let all_lines: Vec<&str> = docs
         .iter()
         .flat_map(|d| lines::lines(&d.text).into_iter().map(|l| l.text))
@@ -17,7 +20,11 @@ fn text(c: &mut Criterion) {
     let mut g = c.benchmark_group("text");
     g.throughput(Throughput::Bytes(bytes));
     g.bench_function("lines", |b| {
-        b.iter(|| docs.iter().map(|d| lines::lines(black_box(&d.text)).len()).sum::<usize>())
+        b.iter(|| {
+            docs.iter()
+                .map(|d| lines::lines(black_box(&d.text)).len())
+                .sum::<usize>()
+        })
     });
     g.bench_function("paragraphs", |b| {
         b.iter(|| {
@@ -27,7 +34,11 @@ fn text(c: &mut Criterion) {
         })
     });
     g.bench_function("sentences", |b| {
-        b.iter(|| docs.iter().map(|d| sentences::sentences(black_box(&d.text)).len()).sum::<usize>())
+        b.iter(|| {
+            docs.iter()
+                .map(|d| sentences::sentences(black_box(&d.text)).len())
+                .sum::<usize>()
+        })
     });
     g.bench_function("normalize_document", |b| {
         b.iter(|| {
@@ -46,7 +57,11 @@ fn text(c: &mut Criterion) {
         })
     });
     g.bench_function("hash64_document", |b| {
-        b.iter(|| docs.iter().map(|d| hash::hash64(black_box(d.text.as_bytes()))).fold(0u64, |a, h| a ^ h))
+        b.iter(|| {
+            docs.iter()
+                .map(|d| hash::hash64(black_box(d.text.as_bytes())))
+                .fold(0u64, |a, h| a ^ h)
+        })
     });
     g.finish();
 

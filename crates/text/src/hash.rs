@@ -1,6 +1,8 @@
 //! Stable hashes: xxh3 with a fixed seed, so a hash means the same thing on
 //! every machine, thread count and run (no per-process random state).
 
+use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
 use xxhash_rust::xxh3::{xxh3_64_with_seed, xxh3_128_with_seed};
 
 /// 64-bit hash of bytes.
@@ -17,6 +19,31 @@ pub fn hash64_seeded(bytes: &[u8], seed: u64) -> u64 {
 pub fn hash128(bytes: &[u8]) -> u128 {
     xxh3_128_with_seed(bytes, 0)
 }
+
+/// Hasher for keys that are already well-mixed 64-bit hashes (from [`hash64`]):
+/// passing them through SipHash again only costs time.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        // Only `write_u64` is expected; fold anything else in for safety.
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+/// A map keyed by hashes.
+pub type HashMapU64<V> = HashMap<u64, V, BuildHasherDefault<IdHasher>>;
+/// A set of hashes.
+pub type HashSetU64 = HashSet<u64, BuildHasherDefault<IdHasher>>;
 
 #[cfg(test)]
 mod tests {

@@ -25,11 +25,9 @@
 //! their neighbours, as jusText's context-sensitive pass does.
 
 use crate::lang::{Script, ScriptCounts};
-use crate::learned::IdHasher;
-use std::collections::HashSet;
-use std::hash::BuildHasherDefault;
+
 use std::sync::OnceLock;
-use textmill_text::hash::hash64;
+use textmill_text::hash::{HashSetU64, hash64};
 
 /// Lines with fewer words than this are decided by their neighbours.
 pub const SHORT_WORDS: usize = 8;
@@ -91,8 +89,8 @@ pub fn stopword_list() -> impl Iterator<Item = &'static str> {
         .flat_map(str::split_whitespace)
 }
 
-fn stopwords() -> &'static HashSet<u64, BuildHasherDefault<IdHasher>> {
-    static SET: OnceLock<HashSet<u64, BuildHasherDefault<IdHasher>>> = OnceLock::new();
+fn stopwords() -> &'static HashSetU64 {
+    static SET: OnceLock<HashSetU64> = OnceLock::new();
     SET.get_or_init(|| stopword_list().map(|w| hash64(w.as_bytes())).collect())
 }
 

@@ -17,9 +17,9 @@
 //! other list is consulted.
 
 use crate::classify::Features;
-use crate::learned::HashMapU64;
 use crate::prepare::Keys;
 use std::sync::OnceLock;
+use textmill_text::hash::HashMapU64;
 use textmill_text::hash::hash64;
 use textmill_text::normalize::normalize_for_match;
 

@@ -14,34 +14,12 @@
 //! `min_share` of its site's documents, and those documents carry at least
 //! `min_stories` distinct signatures.
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 use textmill_text::hash::hash64;
 
 const MAGIC: &[u8; 4] = b"SDL1";
 
-/// Hasher for keys that are already xxh3 hashes: passing them through
-/// SipHash again only costs time.
-#[derive(Default, Clone, Copy)]
-pub struct IdHasher(u64);
+use textmill_text::hash::HashMapU64;
 
-impl Hasher for IdHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        // Only `write_u64` is used; fold anything else in for safety.
-        for &b in bytes {
-            self.0 = self.0.rotate_left(8) ^ u64::from(b);
-        }
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
-    }
-}
-
-/// A map keyed by hashes.
-pub type HashMapU64<V> = HashMap<u64, V, BuildHasherDefault<IdHasher>>;
 /// Top bit of a stored key hash: the line is long enough to sign a story.
 pub const LONG_BIT: u64 = 1 << 63;
 /// Lines with at least this many words can sign a story.

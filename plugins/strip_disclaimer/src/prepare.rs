@@ -146,12 +146,8 @@ const ASCII_FLAGS: [u8; 128] = {
 };
 
 /// Stop-word table keyed by a word packed into a u128 (words up to 16 bytes).
-fn stop_table()
--> &'static std::collections::HashSet<u64, std::hash::BuildHasherDefault<crate::learned::IdHasher>>
-{
-    static SET: std::sync::OnceLock<
-        std::collections::HashSet<u64, std::hash::BuildHasherDefault<crate::learned::IdHasher>>,
-    > = std::sync::OnceLock::new();
+fn stop_table() -> &'static textmill_text::hash::HashSetU64 {
+    static SET: std::sync::OnceLock<textmill_text::hash::HashSetU64> = std::sync::OnceLock::new();
     SET.get_or_init(|| {
         classify::stopword_list()
             .map(|w| pack_word(w.as_bytes()))

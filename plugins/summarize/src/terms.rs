@@ -7,9 +7,7 @@
 
 use rust_stemmers::{Algorithm as StemAlgorithm, Stemmer};
 use std::cell::RefCell;
-use std::collections::{HashMap, HashSet};
-use std::hash::{BuildHasherDefault, Hasher};
-use textmill_text::hash::{hash64, hash64_seeded};
+use textmill_text::hash::{HashMapU64, HashSetU64, hash64, hash64_seeded};
 
 /// A language with a stop-word list and a Snowball stemmer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,26 +77,7 @@ impl Language {
     }
 }
 
-/// A hasher for keys that are already hashes.
-#[derive(Default)]
-struct PassThrough(u64);
-
-impl Hasher for PassThrough {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        // Only u64 keys are hashed here; fold anything else for completeness.
-        for &b in bytes {
-            self.0 = self.0.rotate_left(8) ^ u64::from(b);
-        }
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
-    }
-}
-
-type HashedMap<V> = HashMap<u64, V, BuildHasherDefault<PassThrough>>;
+type HashedMap<V> = HashMapU64<V>;
 
 /// Stem cache entries kept per thread before it is cleared; news vocabularies
 /// stay far below this, and the bound keeps memory flat on odd corpora.
@@ -129,7 +108,7 @@ thread_local! {
 /// Turns sentences into terms for one language.
 pub struct Analyzer {
     stemmer: Stemmer,
-    stop: HashSet<u64, BuildHasherDefault<PassThrough>>,
+    stop: HashSetU64,
     /// Seeds word hashes so that two languages never share cache entries.
     seed: u64,
 }

@@ -81,6 +81,16 @@ pub struct Features {
     pub script: Script,
 }
 
+/// `part / whole`, or 0 for an empty whole (a line without words or letters).
+#[inline]
+pub(crate) fn share(part: usize, whole: usize) -> f32 {
+    if whole == 0 {
+        0.0
+    } else {
+        part as f32 / whole as f32
+    }
+}
+
 /// The English function words of `rules/stopwords-en.txt`.
 pub fn stopword_list() -> impl Iterator<Item = &'static str> {
     include_str!("../rules/stopwords-en.txt")
@@ -152,22 +162,10 @@ pub fn features(raw: &str, key: &str) -> Features {
     let terminal = is_terminal(raw);
     Features {
         words,
-        stop_density: if words == 0 {
-            0.0
-        } else {
-            stop as f32 / words as f32
-        },
+        stop_density: share(stop, words),
         terminal,
-        cap_share: if alpha_words == 0 {
-            0.0
-        } else {
-            caps as f32 / alpha_words as f32
-        },
-        symbol_share: if nonspace == 0 {
-            0.0
-        } else {
-            symbols as f32 / nonspace as f32
-        },
+        cap_share: share(caps, alpha_words),
+        symbol_share: share(symbols, nonspace),
         script: scripts.dominant(),
     }
 }

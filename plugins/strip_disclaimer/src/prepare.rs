@@ -283,25 +283,13 @@ fn one_pass(raw: &str, out: &mut Vec<u8>) -> Option<(Features, u64)> {
     if out.len() > start {
         count_word(&out[ws..]);
     }
-    let stop_density = if words == 0 {
-        0.0
-    } else {
-        stop as f32 / words as f32
-    };
+    let stop_density = classify::share(stop, words);
     let f = Features {
         words,
         stop_density,
         terminal: classify::is_terminal(raw.trim()),
-        cap_share: if alpha_words == 0 {
-            0.0
-        } else {
-            caps as f32 / alpha_words as f32
-        },
-        symbol_share: if nonspace == 0 {
-            0.0
-        } else {
-            symbols as f32 / nonspace as f32
-        },
+        cap_share: classify::share(caps, alpha_words),
+        symbol_share: classify::share(symbols, nonspace),
         script: {
             scripts.add(Script::Latin, latin);
             scripts.dominant()

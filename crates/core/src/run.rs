@@ -373,6 +373,16 @@ impl Pass<'_> {
     }
 }
 
+/// Keep the first failure of the writer thread and tell the reader to stop.
+fn record_failure(slot: &mut Result<()>, failed: &AtomicBool, outcome: Result<()>) {
+    if let Err(e) = outcome {
+        if slot.is_ok() {
+            *slot = Err(e);
+        }
+        failed.store(true, Ordering::SeqCst);
+    }
+}
+
 /// Run one pass: read `source`, process batches in parallel, write in order.
 /// Returns the observed states in input order.
 #[allow(clippy::too_many_arguments)]
@@ -434,10 +444,7 @@ pub(crate) fn run_pass(
                             }
                             Ok(())
                         })();
-                        if let Err(e) = written {
-                            *collector_result = Err(e);
-                            failed.store(true, Ordering::SeqCst);
-                        }
+                        record_failure(collector_result, failed, written);
                     }
                     for (slot, s) in pass.ops.iter().chain(pass.observe.iter()).zip(&p.stats) {
                         run.stages[*slot] += s;
@@ -451,20 +458,16 @@ pub(crate) fn run_pass(
                     }
                     if let Some(state) = p.state {
                         if let Some(ck) = checkpoints.as_deref_mut() {
-                            if let Err(e) = ck.keep_state(&state) {
-                                *collector_result = Err(e);
-                                failed.store(true, Ordering::SeqCst);
-                            }
+                            record_failure(collector_result, failed, ck.keep_state(&state));
                         }
                         states.push(state);
                     }
-                    if let Some(ck) = checkpoints.as_deref_mut() {
-                        if collector_result.is_ok() && next % CHECKPOINT_EVERY == 0 {
-                            if let Err(e) = ck.save(target, rejects, run, next, p.items_end) {
-                                *collector_result = Err(e);
-                                failed.store(true, Ordering::SeqCst);
-                            }
-                        }
+                    if let Some(ck) = checkpoints.as_deref_mut()
+                        && collector_result.is_ok()
+                        && next % CHECKPOINT_EVERY == 0
+                    {
+                        let saved = ck.save(target, rejects, run, next, p.items_end);
+                        record_failure(collector_result, failed, saved);
                     }
                     docs_done += p.docs.len() as u64 + p.rejects.len() as u64;
                     bytes_done = bytes_done.max(p.bytes);

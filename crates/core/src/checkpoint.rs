@@ -126,7 +126,7 @@ impl Checkpointer {
 
     /// The spill file of pass `pass`.
     pub fn spill_path(&self, pass: usize) -> PathBuf {
-        self.dir.join(format!("pass-{}.spill.jsonl", pass + 1))
+        self.dir.join(format!("pass-{}.spill", pass + 1))
     }
 
     /// The merged corpus state after pass `pass`.

@@ -103,9 +103,41 @@ impl Document {
         record
     }
 
+    /// Append the full record with the current text in place, as one JSON
+    /// line: the bytes of `to_record()` serialised, without copying the record.
+    pub fn write_jsonl(&self, out: &mut Vec<u8>) {
+        // Serialising JSON values into a Vec cannot fail.
+        let _ = serde_json::to_writer(&mut *out, &RecordWithText(self));
+        out.push(b'\n');
+    }
+
     /// The record's metadata object, if any.
     pub fn metadata(&self) -> Option<&Map<String, Value>> {
         self.record.get("metadata").and_then(Value::as_object)
+    }
+}
+
+/// A document's record with its current text in the `text` slot (appended
+/// when the record has none, as [`Document::to_record`] does).
+struct RecordWithText<'a>(&'a Document);
+
+impl serde::Serialize for RecordWithText<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let doc = self.0;
+        let has_text = doc.record.contains_key("text");
+        let mut m = s.serialize_map(Some(doc.record.len() + usize::from(!has_text)))?;
+        for (k, v) in &doc.record {
+            if k == "text" {
+                m.serialize_entry(k, &doc.text)?;
+            } else {
+                m.serialize_entry(k, v)?;
+            }
+        }
+        if !has_text {
+            m.serialize_entry("text", &doc.text)?;
+        }
+        m.end()
     }
 }
 
@@ -210,5 +242,23 @@ mod tests {
             serde_json::to_string(&d.to_record()).unwrap(),
             r#"{"id":"a","text":"new","source":"x.com","metadata":{"k":1,"summary":"s"}}"#
         );
+    }
+
+    #[test]
+    fn jsonl_line_is_the_serialised_record() {
+        let mut d = doc();
+        d.text = "tab\there \"q\" é".into();
+        let mut line = Vec::new();
+        d.write_jsonl(&mut line);
+        let mut expected = serde_json::to_vec(&d.to_record()).unwrap();
+        expected.push(b'\n');
+        assert_eq!(line, expected);
+        // A record without a text slot gets the text at the end.
+        d.record.remove("text");
+        line.clear();
+        d.write_jsonl(&mut line);
+        let mut expected = serde_json::to_vec(&d.to_record()).unwrap();
+        expected.push(b'\n');
+        assert_eq!(line, expected);
     }
 }

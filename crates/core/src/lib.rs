@@ -36,6 +36,7 @@ pub mod plugin;
 pub mod read;
 pub mod run;
 pub mod shard;
+mod spill;
 pub mod stats;
 pub mod write;
 

@@ -11,16 +11,16 @@
 
 use crate::checkpoint::{CHECKPOINT_EVERY, Checkpointer, PassStart};
 use crate::config::InputConfig;
-use crate::document::{Document, Origin, Reject};
+use crate::document::{Document, Reject};
 use crate::error::{Error, Result};
 use crate::pipeline::{Pipeline, Stage};
 use crate::plugin::DocResult;
 use crate::read::{InputPlan, Item, Reader};
+use crate::spill::{self, SpillReader};
 use crate::stats::{RunStats, StageStats};
 use crate::write::{AtomicFile, RejectsWriter, Sink};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, mpsc};
@@ -99,7 +99,7 @@ struct Processed {
     seq: u64,
     read: u64,
     items_end: u64,
-    docs: Vec<Document>,
+    out: Output,
     rejects: Vec<Reject>,
     stats: Vec<StageStats>,
     state: Option<Vec<u8>>,
@@ -209,79 +209,74 @@ impl Target<'_> {
         }
     }
 
-    fn write(&mut self, doc: &Document) -> Result<()> {
+    /// How workers encode documents for this target.
+    fn encoding(&self) -> Encoding {
         match self {
-            Target::Final(sink) => sink.write(doc),
-            Target::Spill(f) => {
-                let line = serde_json::json!({
-                    "o": doc.ordinal,
-                    "f": &*doc.origin.file,
-                    "l": doc.origin.line,
-                    "r": doc.to_record(),
-                });
-                let mut bytes =
-                    serde_json::to_vec(&line).map_err(|e| Error::io("spill", e.into()))?;
-                bytes.push(b'\n');
+            Target::Spill(_) => Encoding::Spill,
+            Target::Final(sink) if sink.takes_jsonl() => Encoding::Jsonl,
+            Target::Final(_) => Encoding::None,
+        }
+    }
+
+    fn write(&mut self, out: &Output) -> Result<()> {
+        match (self, out) {
+            (Target::Final(sink), Output::Docs(docs)) => docs.iter().try_for_each(|d| sink.write(d)),
+            (Target::Final(sink), Output::Encoded { bytes, .. }) => sink.write_jsonl(bytes),
+            (Target::Spill(f), Output::Encoded { bytes, .. }) => f.write_all(bytes),
+            (Target::Spill(f), Output::Docs(docs)) => {
+                let mut bytes = Vec::new();
+                for d in docs {
+                    spill::encode(d, &mut bytes);
+                }
                 f.write_all(&bytes)
             }
         }
     }
 }
 
-/// Reads a spill file back into documents.
-pub(crate) struct SpillReader {
-    lines: std::io::Lines<BufReader<std::fs::File>>,
-    path: PathBuf,
-    bytes: u64,
+/// How a batch's kept documents are handed to the writer thread: encoded by
+/// the worker when the target takes bytes, so encoding runs in parallel.
+#[derive(Debug, Clone, Copy)]
+enum Encoding {
+    /// Spill frames.
+    Spill,
+    /// JSON lines.
+    Jsonl,
+    /// As documents (a folder of text files).
+    None,
 }
 
-impl Iterator for SpillReader {
-    type Item = Result<Document>;
+/// A processed batch's kept documents, as the writer thread receives them.
+enum Output {
+    Docs(Vec<Document>),
+    Encoded { count: u64, bytes: Vec<u8> },
+}
 
-    fn next(&mut self) -> Option<Result<Document>> {
-        let line = match self.lines.next()? {
-            Ok(l) => l,
-            Err(e) => return Some(Err(Error::io(&self.path, e))),
+impl Output {
+    fn of(docs: Vec<Document>, encoding: Encoding) -> Output {
+        let encode = |each: fn(&Document, &mut Vec<u8>)| {
+            let size: usize = docs.iter().map(|d| d.text.len() + 256).sum();
+            let mut bytes = Vec::with_capacity(size);
+            for d in &docs {
+                each(d, &mut bytes);
+            }
+            Output::Encoded {
+                count: docs.len() as u64,
+                bytes,
+            }
         };
-        self.bytes += line.len() as u64 + 1;
-        let corrupt = |m: &str| Error::Input {
-            path: self.path.clone(),
-            message: format!("corrupt spill file: {m}"),
-        };
-        let mut v: Map<String, Value> = match serde_json::from_str(&line) {
-            Ok(v) => v,
-            Err(e) => return Some(Err(corrupt(&e.to_string()))),
-        };
-        let ordinal = v.get("o").and_then(Value::as_u64);
-        let file = v.get("f").and_then(Value::as_str).map(Arc::<str>::from);
-        let origin_line = v.get("l").and_then(Value::as_u64);
-        let (Some(ordinal), Some(file), Some(origin_line), Some(Value::Object(mut record))) =
-            (ordinal, file, origin_line, v.remove("r"))
-        else {
-            return Some(Err(corrupt("missing fields")));
-        };
-        let text = match record.get_mut("text") {
-            Some(Value::String(s)) => std::mem::take(s),
-            _ => return Some(Err(corrupt("missing text"))),
-        };
-        if let Some(slot) = record.get_mut("text") {
-            *slot = Value::Null;
+        match encoding {
+            Encoding::Spill => encode(spill::encode),
+            Encoding::Jsonl => encode(Document::write_jsonl),
+            Encoding::None => Output::Docs(docs),
         }
-        let id = match record.get("id") {
-            Some(Value::String(s)) => s.clone(),
-            Some(other) => other.to_string(),
-            None => String::new(),
-        };
-        Some(Ok(Document {
-            ordinal,
-            id,
-            text,
-            record,
-            origin: Origin {
-                file,
-                line: origin_line,
-            },
-        }))
+    }
+
+    fn count(&self) -> u64 {
+        match self {
+            Output::Docs(docs) => docs.len() as u64,
+            Output::Encoded { count, .. } => *count,
+        }
     }
 }
 
@@ -319,7 +314,7 @@ pub(crate) struct Pass<'a> {
 }
 
 impl Pass<'_> {
-    fn process(&self, batch: Batch) -> Processed {
+    fn process(&self, batch: Batch, encoding: Encoding) -> Processed {
         let Batch {
             seq,
             read,
@@ -364,7 +359,7 @@ impl Pass<'_> {
             seq,
             read,
             items_end,
-            docs,
+            out: Output::of(docs, encoding),
             rejects,
             stats,
             state,
@@ -414,6 +409,7 @@ pub(crate) fn run_pass(
     let mut read_error: Option<Error> = None;
     let is_input = matches!(source, Source::Input(_));
     let is_final = matches!(target, Target::Final(_));
+    let encoding = target.encoding();
 
     std::thread::scope(|scope| {
         let permits = &permits;
@@ -430,9 +426,7 @@ pub(crate) fn run_pass(
                     next += 1;
                     if collector_result.is_ok() {
                         let written = (|| -> Result<()> {
-                            for d in &p.docs {
-                                target.write(d)?;
-                            }
+                            target.write(&p.out)?;
                             for r in &p.rejects {
                                 rejects.write(r)?;
                                 if is_error_reason(&r.stage, &r.reason) {
@@ -454,7 +448,7 @@ pub(crate) fn run_pass(
                         run.bytes_read = run.bytes_read.max(p.bytes);
                     }
                     if is_final {
-                        run.docs_written += p.docs.len() as u64;
+                        run.docs_written += p.out.count();
                     }
                     if let Some(state) = p.state {
                         if let Some(ck) = checkpoints.as_deref_mut() {
@@ -469,7 +463,7 @@ pub(crate) fn run_pass(
                         let saved = ck.save(target, rejects, run, next, p.items_end);
                         record_failure(collector_result, failed, saved);
                     }
-                    docs_done += p.docs.len() as u64 + p.rejects.len() as u64;
+                    docs_done += p.out.count() + p.rejects.len() as u64;
                     bytes_done = bytes_done.max(p.bytes);
                     progress(docs_done, bytes_done);
                     permits.release();
@@ -505,7 +499,7 @@ pub(crate) fn run_pass(
                 let tx = tx.clone();
                 rs.spawn(move |_| {
                     // A send fails only when the collector has stopped; nothing left to do then.
-                    let _ = tx.send(pass.process(b));
+                    let _ = tx.send(pass.process(b, encoding));
                 });
             };
             loop {
@@ -675,12 +669,7 @@ pub(crate) fn finish_stage(pipeline: &mut Pipeline, stage: usize, merged: &[u8])
 
 /// A source reading a spill file.
 pub(crate) fn spill_source(path: &Path) -> Result<Source> {
-    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-    Ok(Source::Spill(SpillReader {
-        lines: BufReader::with_capacity(1 << 16, file).lines(),
-        path: path.to_path_buf(),
-        bytes: 0,
-    }))
+    Ok(Source::Spill(SpillReader::open(path)?))
 }
 
 /// Run a built pipeline on one machine. With `options.resume`, continue the

@@ -13,7 +13,7 @@
 //! - `part-00000.jsonl`, `part-00000.rejects.jsonl`, `part-00000.stats.json`: one set per shard;
 //! - `stats.json`: the merged run report;
 //! - `.textmill/run.json`: shard count and pass count, checked by every step;
-//! - `.textmill/pass-P/shard-00000.{spill.jsonl,state,rejects.jsonl,stats.json}` and the
+//! - `.textmill/pass-P/shard-00000.{spill,state,rejects.jsonl,stats.json}` and the
 //!   markers `.done` (finished: re-running skips it), `.running`, `.failed` (with the error);
 //! - `.textmill/pass-P/merged.state` and `merged.done`.
 
@@ -295,7 +295,7 @@ fn shard_pass(
         let (ops, _) = crate::run::pass_stages(pipeline, pass - 1);
         let merged = read_file(&out.merged_file(prev, "state"), "merged state")?;
         finish_stage(pipeline, ops[0], &merged)?;
-        spill_source(&out.shard_file(prev, shard.index, "spill.jsonl"))?
+        spill_source(&out.shard_file(prev, shard.index, "spill"))?
     };
     let mut run = empty_stats(pipeline, threads);
     let plan = plan_pass(pipeline, pass - 1);
@@ -313,7 +313,7 @@ fn shard_pass(
     };
     let in_flight = threads * 2 + 1;
     if let Some(corpus) = plan.observe {
-        let mut spill = AtomicFile::create(&out.shard_file(pass, shard.index, "spill.jsonl"))?;
+        let mut spill = AtomicFile::create(&out.shard_file(pass, shard.index, "spill"))?;
         let states = run_pass(
             &pool,
             in_flight,
@@ -451,7 +451,7 @@ pub fn report(out: &RunDir) -> Result<RunStats> {
     write_stats(&out.report_file(), &total)?;
     for p in 1..passes {
         for i in 0..shards {
-            let _ = std::fs::remove_file(out.shard_file(p, i, "spill.jsonl"));
+            let _ = std::fs::remove_file(out.shard_file(p, i, "spill"));
         }
     }
     Ok(total)

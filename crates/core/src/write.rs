@@ -382,15 +382,32 @@ impl Sink {
         }
     }
 
+    /// True when the sink takes JSON lines, which workers can encode ahead
+    /// (see [`Sink::write_jsonl`]).
+    pub fn takes_jsonl(&self) -> bool {
+        matches!(self, Sink::Jsonl(_) | Sink::Stdout(_))
+    }
+
+    /// Append JSON lines encoded by [`Document::write_jsonl`]. Only for a
+    /// sink that [`takes_jsonl`](Sink::takes_jsonl).
+    pub fn write_jsonl(&mut self, lines: &[u8]) -> Result<()> {
+        match self {
+            Sink::Jsonl(f) => f.write_all(lines),
+            Sink::Stdout(w) => w.write_all(lines).map_err(|e| Error::io("-", e)),
+            Sink::TextDir { temp, .. } => Err(Error::Input {
+                path: temp.clone(),
+                message: "a text folder cannot take JSON lines".into(),
+            }),
+        }
+    }
+
     /// Write one document.
     pub fn write(&mut self, doc: &Document) -> Result<()> {
         match self {
-            Sink::Jsonl(f) => write_json_line(f, &doc.to_record()),
-            Sink::Stdout(w) => {
-                let mut line =
-                    serde_json::to_vec(&doc.to_record()).map_err(|e| Error::io("-", e.into()))?;
-                line.push(b'\n');
-                w.write_all(&line).map_err(|e| Error::io("-", e))
+            Sink::Jsonl(_) | Sink::Stdout(_) => {
+                let mut line = Vec::with_capacity(doc.text.len() + 256);
+                doc.write_jsonl(&mut line);
+                self.write_jsonl(&line)
             }
             Sink::TextDir { temp, metadata, .. } => {
                 let rel = safe_relative_path(&doc.id);

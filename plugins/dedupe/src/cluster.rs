@@ -36,6 +36,8 @@ pub enum Decision {
     Survivor {
         /// Number of removed copies.
         duplicates: u64,
+        /// Whether within-document dedupe removes lines from it.
+        repeats: bool,
     },
     /// Removed as a copy of `of`.
     Duplicate {
@@ -420,6 +422,7 @@ pub fn cluster(c: &Corpus, prior: usize, config: &Config) -> Clustering {
                 c.ordinals[survivor],
                 Decision::Survivor {
                     duplicates: removed.len() as u64,
+                    repeats: c.repeats[survivor],
                 },
             );
         }

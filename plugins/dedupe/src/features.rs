@@ -28,6 +28,9 @@ pub struct DocRecord {
     pub keep_key: f64,
     /// Number of distinct shingles.
     pub shingles: u32,
+    /// Whether within-document dedupe removes lines from it: `apply` redoes
+    /// that work only for documents where it changes something.
+    pub repeats: bool,
     /// MinHash signature (`num_perm` values).
     pub sig: Vec<u16>,
     /// Distinct sentence entries in text order: hash in the high 48 bits, word count in the low 16.
@@ -95,6 +98,7 @@ pub fn doc_record(doc: &Doc<'_>, config: &Config, perms: &[(u64, u64)]) -> DocRe
         exact: hash64(normalized.as_bytes()),
         keep_key,
         shingles: shingles.len().min(u32::MAX as usize) as u32,
+        repeats: analysis.lines_removed > 0,
         sig: signature(&shingles, perms),
         sentences: sents,
     }

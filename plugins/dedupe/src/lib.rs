@@ -189,15 +189,21 @@ impl CorpusStage for Dedupe {
                     .with_detail("containment", *containment)
                     .with_detail("exact", *exact)
             }
-            Decision::Survivor { duplicates } => {
-                let within = dedupe_within(
-                    doc.text,
-                    self.config.min_line_chars,
-                    self.config.near_paragraphs,
-                );
-                let mut outcome = match within.text {
-                    Some(text) => {
-                        stats.add("lines_removed", within.lines_removed as f64);
+            Decision::Survivor {
+                duplicates,
+                repeats,
+            } => {
+                // Observe found whether anything repeats; only then is the text redone.
+                let within = repeats.then(|| {
+                    dedupe_within(
+                        doc.text,
+                        self.config.min_line_chars,
+                        self.config.near_paragraphs,
+                    )
+                });
+                let mut outcome = match within.and_then(|w| w.text.map(|t| (t, w.lines_removed))) {
+                    Some((text, lines_removed)) => {
+                        stats.add("lines_removed", lines_removed as f64);
                         stats.add(
                             "bytes_removed",
                             (doc.text.len().saturating_sub(text.len())) as f64,

@@ -11,10 +11,10 @@
 //! count  u64
 //! count records:
 //!   ordinal u64, id (u32 length + UTF-8), exact u64, keep_key f64,
-//!   shingles u32, signature num_perm x u16, sentences u32 + n x u64
+//!   shingles u32, repeats u8, signature num_perm x u16, sentences u32 + n x u64
 //! ```
 //!
-//! A record is `40 + id bytes + 2 * num_perm + 8 * sentences` bytes: with
+//! A record is `41 + id bytes + 2 * num_perm + 8 * sentences` bytes: with
 //! the default 128 hashes, a 9-byte id and the 17 sentences of a typical
 //! news page about 440 bytes, so 10 million documents take about 4.4 GB. No text is kept. The header holds
 //! every parameter that changes what a record means, so states (and saved
@@ -28,7 +28,7 @@ use crate::lsh::PERM_SEED;
 
 const MAGIC: &[u8; 8] = b"TMDEDUP\0";
 /// Version of the state format.
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 
 /// Why a state could not be read or merged.
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -169,6 +169,7 @@ fn write_record(out: &mut Vec<u8>, r: &DocRecord) {
     out.extend_from_slice(&r.exact.to_le_bytes());
     out.extend_from_slice(&r.keep_key.to_le_bytes());
     out.extend_from_slice(&r.shingles.to_le_bytes());
+    out.push(u8::from(r.repeats));
     for v in &r.sig {
         out.extend_from_slice(&v.to_le_bytes());
     }
@@ -295,6 +296,8 @@ pub struct Corpus {
     pub keep_key: Vec<f64>,
     /// Distinct shingle count of each document.
     pub shingles: Vec<u32>,
+    /// Whether within-document dedupe removes lines from each document.
+    pub repeats: Vec<bool>,
     sigs: Vec<u16>,
     sent_end: Vec<u64>,
     sents: Vec<u64>,
@@ -352,6 +355,7 @@ impl Corpus {
         self.exact.push(r.exact);
         self.keep_key.push(r.keep_key);
         self.shingles.push(r.shingles);
+        self.repeats.push(r.repeats);
         self.sigs.extend_from_slice(&r.sig);
         self.sents.extend_from_slice(&r.sentences);
         self.sent_end.push(self.sents.len() as u64);
@@ -367,6 +371,7 @@ impl Corpus {
             exact: self.exact[i],
             keep_key: self.keep_key[i],
             shingles: self.shingles[i],
+            repeats: self.repeats[i],
             sig: self.sig(i).to_vec(),
             sentences: self.sentences(i).to_vec(),
         }
@@ -387,6 +392,7 @@ impl Corpus {
             self.exact.push(r.u64()?);
             self.keep_key.push(f64::from_bits(r.u64()?));
             self.shingles.push(r.u32()?);
+            self.repeats.push(r.u8()? != 0);
             for _ in 0..self.num_perm {
                 self.sigs.push(r.u16()?);
             }
@@ -441,6 +447,7 @@ mod tests {
             exact: ordinal * 7,
             keep_key: 1.5,
             shingles: 3,
+            repeats: ordinal % 2 == 1,
             sig: (0..n as u16).collect(),
             sentences: vec![1 << 20, 2 << 20],
         }

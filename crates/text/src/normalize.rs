@@ -2,30 +2,43 @@
 //! the same line (different quotes, case, spacing, punctuation, full-width
 //! forms) get the same key.
 
-use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfkc_quick};
 
 /// The comparison key of a text: NFKC, lowercase, punctuation and symbols
 /// removed, whitespace runs collapsed to one space, trimmed.
 ///
 /// Letters and digits of every script are kept, so non-Latin text still has a key.
 pub fn normalize_for_match(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    normalize_into(text, &mut out);
+    out
+}
+
+/// Append the key of `text` (what [`normalize_for_match`] returns) to `out`,
+/// for callers that keep many keys in one buffer.
+pub fn normalize_into(text: &str, out: &mut String) {
     if text.is_ascii() {
         // NFKC is the identity on ASCII and case folding is a byte operation:
         // one pass over bytes, the hot path for most web text.
-        return normalize_ascii(text.as_bytes());
+        normalize_ascii(text.as_bytes(), out);
+    } else if is_nfkc_quick(text.chars()) == IsNormalized::Yes {
+        // Already NFKC (curly quotes and dashes are): skip the normaliser's
+        // decompose-and-recompose buffering.
+        normalize_chars(text.chars(), out);
+    } else {
+        normalize_chars(text.nfkc(), out);
     }
-    normalize_chars(text.nfkc(), text.len())
 }
 
 /// The key of a sequence of characters (already NFKC): lowercase letters and
 /// digits of every script, one space where whitespace or separating
 /// punctuation stood.
-fn normalize_chars(chars: impl Iterator<Item = char>, capacity: usize) -> String {
-    let mut out = String::with_capacity(capacity);
+fn normalize_chars(chars: impl Iterator<Item = char>, out: &mut String) {
+    let start = out.len();
     let mut pending_space = false;
     for c in chars {
         if c.is_alphanumeric() {
-            if pending_space && !out.is_empty() {
+            if pending_space && out.len() > start {
                 out.push(' ');
             }
             pending_space = false;
@@ -36,28 +49,25 @@ fn normalize_chars(chars: impl Iterator<Item = char>, capacity: usize) -> String
         // Other punctuation (apostrophes, quotes, periods) vanishes without a
         // space, so "don't" and "dont", "U.S." and "US" compare equal.
     }
-    out
 }
 
-/// [`normalize_for_match`] for ASCII input, byte by byte.
-fn normalize_ascii(bytes: &[u8]) -> String {
-    let mut out = Vec::with_capacity(bytes.len());
+/// [`normalize_chars`] for ASCII input, byte by byte.
+fn normalize_ascii(bytes: &[u8], out: &mut String) {
+    let start = out.len();
     let mut pending_space = false;
     for &b in bytes {
         if b.is_ascii_alphanumeric() {
-            if pending_space && !out.is_empty() {
-                out.push(b' ');
+            if pending_space && out.len() > start {
+                out.push(' ');
             }
             pending_space = false;
-            out.push(b.to_ascii_lowercase());
+            out.push(char::from(b.to_ascii_lowercase()));
         } else if matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
-            || is_separator_punct(b as char)
+            || is_separator_punct(char::from(b))
         {
             pending_space = true;
         }
     }
-    // Only ASCII bytes were pushed.
-    String::from_utf8(out).unwrap_or_default()
 }
 
 /// Punctuation that separates words rather than sitting inside them.
@@ -128,7 +138,28 @@ mod tests {
     proptest::proptest! {
         #[test]
         fn the_ascii_path_gives_the_keys_of_the_general_path(text in "[ -~\t\n\r\x0b\x0c]{0,80}") {
-            proptest::prop_assert_eq!(normalize_ascii(text.as_bytes()), normalize_chars(text.chars(), 0));
+            let (mut fast, mut general) = (String::new(), String::new());
+            normalize_ascii(text.as_bytes(), &mut fast);
+            normalize_chars(text.chars(), &mut general);
+            proptest::prop_assert_eq!(fast, general);
+        }
+
+        #[test]
+        fn the_quick_check_path_gives_the_keys_of_full_nfkc(text in "[ -~’“”—–é\u{301}ｆﬁ①Å\u{30a}]{0,40}") {
+            let mut quick = String::new();
+            normalize_into(&text, &mut quick);
+            let mut full = String::new();
+            normalize_chars(text.nfkc(), &mut full);
+            proptest::prop_assert_eq!(quick, full);
+        }
+
+        #[test]
+        fn keys_append_after_what_the_buffer_holds(a in "[ -~’é]{0,30}", b in "[ -~’é]{0,30}") {
+            let mut buf = normalize_for_match(&a);
+            let at = buf.len();
+            normalize_into(&b, &mut buf);
+            proptest::prop_assert_eq!(&buf[..at], normalize_for_match(&a));
+            proptest::prop_assert_eq!(&buf[at..], normalize_for_match(&b));
         }
     }
 

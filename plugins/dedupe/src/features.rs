@@ -5,7 +5,7 @@ use crate::config::{Config, KeepRule};
 use crate::lsh::signature;
 use crate::within::analyze;
 use textmill_plugin_sdk::Doc;
-use textmill_text::hash::hash64;
+use textmill_text::hash::{HashSetU64, hash64};
 use textmill_text::shingle::word_shingles;
 
 /// Seed of the shingle hashes (distinct from other uses of `hash64`).
@@ -46,33 +46,44 @@ pub fn sentence_words(entry: u64) -> u64 {
 pub fn doc_record(doc: &Doc<'_>, config: &Config, perms: &[(u64, u64)]) -> DocRecord {
     let analysis = analyze(doc.text, config.min_line_chars, config.near_paragraphs);
     // The kept text's key: its kept lines' keys, space-joined (what
-    // `normalize_for_match` gives for the whole kept text).
-    let mut normalized = String::with_capacity(doc.text.len());
-    for (i, k) in analysis.line_keys.iter().enumerate() {
-        if analysis.keep[i] && !k.is_empty() {
-            if !normalized.is_empty() {
-                normalized.push(' ');
+    // `normalize_for_match` gives for the whole kept text). With every line
+    // kept that is the analysis's whole key buffer.
+    let rebuilt;
+    let normalized: &str = if analysis.lines_removed == 0 {
+        &analysis.keys
+    } else {
+        let mut kept = String::with_capacity(analysis.keys.len());
+        for i in 0..analysis.lines.len() {
+            let k = analysis.line_key(i);
+            if analysis.keep[i] && !k.is_empty() {
+                if !kept.is_empty() {
+                    kept.push(' ');
+                }
+                kept.push_str(k);
             }
-            normalized.push_str(k);
         }
-    }
-    let mut shingles = word_shingles(&normalized, config.shingle_size, SHINGLE_SEED);
+        rebuilt = kept;
+        &rebuilt
+    };
+    let mut shingles = word_shingles(normalized, config.shingle_size, SHINGLE_SEED);
     shingles.sort_unstable();
     shingles.dedup();
     let min_words = config.sentence_min_words.max(1);
     let mut sents: Vec<u64> = analysis
         .sentences
         .iter()
-        .filter(|(line, _)| analysis.keep[*line])
+        .filter(|(line, key)| analysis.keep[*line] && !key.is_empty())
         .filter_map(|(_, key)| {
-            let words = key.split(' ').filter(|w| !w.is_empty()).count();
+            let key = &analysis.keys[key.clone()];
+            // Keys are words joined by single spaces.
+            let words = key.bytes().filter(|&b| b == b' ').count() + 1;
             (words >= min_words)
                 .then(|| (hash64(key.as_bytes()) & !WORDS_MASK) | (words as u64).min(WORDS_MASK))
         })
         .collect();
     // Keep the first occurrence of each sentence, in text order: the order is
     // evidence (a copy keeps it, a remix of the same sentences does not).
-    let mut seen = std::collections::HashSet::with_capacity(sents.len());
+    let mut seen = HashSetU64::with_capacity_and_hasher(sents.len(), Default::default());
     sents.retain(|s| seen.insert(*s));
     let keep_key = match config.keep {
         KeepRule::First => 0.0,

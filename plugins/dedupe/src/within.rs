@@ -1,9 +1,15 @@
 //! Within-document dedupe: repeated paragraphs and lines, keeping the first.
 
 use std::collections::{HashMap, HashSet};
-use textmill_text::hash::hash128;
+use std::hash::BuildHasherDefault;
+use std::ops::Range;
+use textmill_text::hash::{IdHasher, hash128};
 use textmill_text::lines::{Line, join_lines, lines, paragraphs};
-use textmill_text::normalize::normalize_for_match;
+use textmill_text::normalize::normalize_into;
+
+/// Sets and maps keyed by 128-bit key hashes, which need no further hashing.
+type Hashed128<V> = HashMap<u128, V, BuildHasherDefault<IdHasher>>;
+type Seen128 = HashSet<u128, BuildHasherDefault<IdHasher>>;
 
 /// What within-document dedupe did to one text.
 #[derive(Debug, Clone, PartialEq)]
@@ -25,21 +31,32 @@ impl WithinResult {
 /// and which lines within-document dedupe keeps. Computed once and shared by
 /// dedupe (the output text) and the document's signature, so the text is
 /// normalised only once.
+///
+/// Every key is a range of one buffer holding the sentence keys in text
+/// order, joined by single spaces: a line's key is then a range too (its
+/// sentences' keys joined by a space), and so is the whole text's.
 #[derive(Debug, Clone)]
 pub struct Analysis<'a> {
     /// The lines of the input.
     pub lines: Vec<Line<'a>>,
     /// Whether each line is kept.
     pub keep: Vec<bool>,
-    /// Each line's key: its sentences' keys joined by a space.
-    pub line_keys: Vec<String>,
-    /// Each sentence's line and key, in text order.
-    pub sentences: Vec<(usize, String)>,
+    /// The keys, joined by single spaces.
+    pub keys: String,
+    /// Each line's key, as a range of `keys`.
+    pub line_keys: Vec<Range<usize>>,
+    /// Each sentence's line and key (a range of `keys`), in text order.
+    pub sentences: Vec<(usize, Range<usize>)>,
     /// Number of lines removed.
     pub lines_removed: usize,
 }
 
 impl Analysis<'_> {
+    /// The key of line `i`.
+    pub fn line_key(&self, i: usize) -> &str {
+        &self.keys[self.line_keys[i].clone()]
+    }
+
     /// The kept text in `join_lines` form, or `None` when nothing was removed.
     pub fn text(&self) -> Option<String> {
         (self.lines_removed > 0).then(|| {
@@ -72,41 +89,51 @@ pub fn dedupe_within(text: &str, min_chars: usize, near: bool) -> WithinResult {
 pub fn analyze(text: &str, min_chars: usize, near: bool) -> Analysis<'_> {
     let ls = lines(text);
     // Sentences never cross a line break and are cut at whitespace, so a
-    // line's key is its sentences' keys joined by a space.
-    let sentences: Vec<(usize, String)> = textmill_text::sentences::sentences(text)
-        .iter()
-        .map(|s| (s.line, normalize_for_match(s.text)))
-        .collect();
-    let mut keys: Vec<String> = vec![String::new(); ls.len()];
-    for (line, key) in &sentences {
-        if key.is_empty() {
+    // line's key is its sentences' keys joined by a space: a range of `buf`.
+    let mut buf = String::with_capacity(text.len());
+    let mut line_keys: Vec<Range<usize>> = vec![0..0; ls.len()];
+    let mut sentences: Vec<(usize, Range<usize>)> = Vec::new();
+    for s in textmill_text::sentences::sentences(text) {
+        let joined = buf.len();
+        if !buf.is_empty() {
+            buf.push(' ');
+        }
+        let start = buf.len();
+        normalize_into(s.text, &mut buf);
+        if buf.len() == start {
+            buf.truncate(joined);
+            sentences.push((s.line, start..start));
             continue;
         }
-        let k = &mut keys[*line];
-        if !k.is_empty() {
-            k.push(' ');
+        let line = &mut line_keys[s.line];
+        if line.start == line.end {
+            *line = start..buf.len();
+        } else {
+            line.end = buf.len();
         }
-        k.push_str(key);
+        sentences.push((s.line, start..buf.len()));
     }
+    let keys: Vec<&str> = line_keys.iter().map(|r| &buf[r.clone()]).collect();
     // For each removed line, the line it copies (when known): lets a short
     // line inside a copied run of paragraphs go with its run.
     let mut origin: Vec<Option<usize>> = vec![None; ls.len()];
     let mut keep = vec![true; ls.len()];
-    let mut first_line: HashMap<&str, usize> = HashMap::new();
+    let key_hashes: Vec<u128> = keys.iter().map(|k| hash128(k.as_bytes())).collect();
+    let mut first_line: Hashed128<usize> = Hashed128::default();
     for (i, k) in keys.iter().enumerate() {
         if !k.is_empty() {
-            first_line.entry(k.as_str()).or_insert(i);
+            first_line.entry(key_hashes[i]).or_insert(i);
         }
     }
-    let mut seen: HashSet<u128> = HashSet::new();
+    let mut seen = Seen128::default();
     let mut kept_words: Vec<Vec<String>> = Vec::new();
     let long_enough = |key: &str| key.chars().count() >= min_chars;
 
-    let mut is_repeat = |key: &str, seen: &mut HashSet<u128>| -> bool {
+    let mut is_repeat = |key: &str, hash: u128, seen: &mut Seen128| -> bool {
         if !long_enough(key) {
             return false;
         }
-        if !seen.insert(hash128(key.as_bytes())) {
+        if !seen.insert(hash) {
             return true;
         }
         if near {
@@ -122,14 +149,16 @@ pub fn analyze(text: &str, min_chars: usize, near: bool) -> Analysis<'_> {
     for p in paragraphs(&ls) {
         let members = &ls[p.first_line..p.end_line];
         if members.len() > 1 {
-            // A multi-line paragraph repeated as a whole goes as a whole.
-            let key = members
+            // A multi-line paragraph repeated as a whole goes as a whole. Its
+            // key (the lines' keys joined by a space) is a range of `buf`.
+            let mut ranges = members
                 .iter()
-                .map(|l| keys[l.index].as_str())
-                .filter(|k| !k.is_empty())
-                .collect::<Vec<_>>()
-                .join(" ");
-            if is_repeat(&key, &mut seen) {
+                .map(|l| &line_keys[l.index])
+                .filter(|r| !r.is_empty());
+            let first = ranges.next().map_or(0, |r| r.start);
+            let end = ranges.last().map_or(first, |r| r.end).max(first);
+            let key = &buf[first..end];
+            if is_repeat(key, hash128(key.as_bytes()), &mut seen) {
                 for l in members {
                     keep[l.index] = false;
                 }
@@ -137,23 +166,29 @@ pub fn analyze(text: &str, min_chars: usize, near: bool) -> Analysis<'_> {
             }
         }
         for l in members {
-            if is_repeat(&keys[l.index], &mut seen) {
+            if is_repeat(keys[l.index], key_hashes[l.index], &mut seen) {
                 keep[l.index] = false;
             }
         }
     }
-    for (i, k) in keys.iter().enumerate() {
+    for (i, h) in key_hashes.iter().enumerate() {
         if !keep[i] {
-            origin[i] = first_line.get(k.as_str()).copied().filter(|&o| o < i);
+            origin[i] = first_line.get(h).copied().filter(|&o| o < i);
         }
     }
-    extend_copied_runs(&ls, &keys, &first_line, &mut keep, &mut origin);
+    let line_hashes: Vec<Option<u128>> = keys
+        .iter()
+        .zip(&key_hashes)
+        .map(|(k, &h)| (!k.is_empty()).then_some(h))
+        .collect();
+    extend_copied_runs(&line_hashes, &first_line, &mut keep, &mut origin);
     drop(first_line);
     let lines_removed = keep.iter().filter(|k| !**k).count();
     Analysis {
         lines: ls,
         keep,
-        line_keys: keys,
+        keys: buf,
+        line_keys,
         sentences,
         lines_removed,
     }
@@ -163,15 +198,20 @@ pub fn analyze(text: &str, min_chars: usize, near: bool) -> Analysis<'_> {
 /// a neighbour (skipping blank lines) was removed as a copy of line `o`, and
 /// this line repeats the line next to `o` on the same side, it belongs to the
 /// copied run. A short line repeated on its own is left alone.
+///
+/// `keys` holds each line's key hash, `None` for a line without a key.
 fn extend_copied_runs(
-    ls: &[Line<'_>],
-    keys: &[String],
-    first_line: &HashMap<&str, usize>,
+    keys: &[Option<u128>],
+    first_line: &Hashed128<usize>,
     keep: &mut [bool],
     origin: &mut [Option<usize>],
 ) {
-    let nonblank: Vec<usize> = (0..ls.len()).filter(|&i| !keys[i].is_empty()).collect();
-    let pos_of: HashMap<usize, usize> = nonblank.iter().enumerate().map(|(p, &i)| (i, p)).collect();
+    let nonblank: Vec<usize> = (0..keys.len()).filter(|&i| keys[i].is_some()).collect();
+    // Position of each line among the non-blank ones.
+    let mut pos_of: Vec<Option<usize>> = vec![None; keys.len()];
+    for (p, &i) in nonblank.iter().enumerate() {
+        pos_of[i] = Some(p);
+    }
     let mut changed = true;
     while changed {
         changed = false;
@@ -180,13 +220,13 @@ fn extend_copied_runs(
             if !keep[i] {
                 continue;
             }
-            let Some(&o) = first_line.get(keys[i].as_str()) else {
+            let Some(&o) = keys[i].and_then(|h| first_line.get(&h)) else {
                 continue;
             };
             if o >= i {
                 continue;
             }
-            let Some(&op) = pos_of.get(&o) else { continue };
+            let Some(op) = pos_of[o] else { continue };
             let neighbour_copies = |np: Option<usize>, onp: Option<usize>| match (np, onp) {
                 (Some(np), Some(onp)) => {
                     let n = nonblank[np];

@@ -233,6 +233,27 @@ fn short_repeated_lines_survive_within_document_dedupe() {
 }
 
 #[test]
+fn a_paragraph_of_one_sentence_and_a_punctuation_line_is_not_a_repeat_of_itself() {
+    // Found by the `dedupe` fuzz target (fuzz/fuzz_targets/dedupe.rs): the
+    // second pass over dedupe's own output removed the unique line
+    // "Lnforis without warray of anyd.", whose paragraph's only other line
+    // is "." and so has the same key as the line.
+    let input = "nd..e.\n\nThe weather was fine for the time of year.\nca\n\n\
+                 The weather was fine for the time of year\nLnforis without warray of anyd.\n.";
+    let once = crate::within::dedupe_within(input, 30, false);
+    assert_eq!(
+        once.text.as_deref(),
+        Some(
+            "nd..e.\n\nThe weather was fine for the time of year.\nca\n\nLnforis without warray of anyd.\n.\n"
+        )
+    );
+    let twice = crate::within::dedupe_within(once.text_or(input), 30, false);
+    assert_eq!(twice.text, None);
+    let alone = "A sentence that is long enough to be compared.\n***\n";
+    assert_eq!(crate::within::dedupe_within(alone, 30, false).text, None);
+}
+
+#[test]
 fn keep_longest_and_keep_field() {
     let s = story("delta", 10);
     let short = format!("H\n{}\n", s[..9].join("\n"));

@@ -148,7 +148,15 @@ pub fn analyze(text: &str, min_chars: usize, near: bool) -> Analysis<'_> {
 
     for p in paragraphs(&ls) {
         let members = &ls[p.first_line..p.end_line];
-        if members.len() > 1 {
+        // A paragraph whose other lines have no key (a lone `.` or `***`
+        // under a sentence) has its one line's key: checked as a paragraph
+        // first, that line would then look like a repeat of itself.
+        if members
+            .iter()
+            .filter(|l| !line_keys[l.index].is_empty())
+            .count()
+            > 1
+        {
             // A multi-line paragraph repeated as a whole goes as a whole. Its
             // key (the lines' keys joined by a space) is a range of `buf`.
             let mut ranges = members

@@ -32,8 +32,7 @@ pub fn lines(text: &str) -> Vec<Line<'_>> {
     let mut out = Vec::new();
     let bytes = text.as_bytes();
     let mut start = 0;
-    let mut i = 0;
-    while i < bytes.len() {
+    for i in memchr::memchr2_iter(b'\n', b'\r', bytes) {
         match bytes[i] {
             b'\n' => {
                 let end = if i > start && bytes[i - 1] == b'\r' {
@@ -58,7 +57,6 @@ pub fn lines(text: &str) -> Vec<Line<'_>> {
             }
             _ => {}
         }
-        i += 1;
     }
     if start < bytes.len() {
         out.push(Line {

@@ -172,9 +172,21 @@ fn split_line<'a>(line: &'a str, base: usize, li: usize, out: &mut Vec<Sentence<
     let mut i = 0;
     // Bytes are scanned directly: terminal marks are ASCII or start with 0xE2,
     // which never occurs inside another character's encoding, so every stop
-    // below is on a character boundary.
+    // below is on a character boundary. The scans for them are vectorised
+    // (memchr); the next 0xE2 is remembered, as it is rare.
+    let mut next_e2 = memchr::memchr(0xE2, b);
     while i < b.len() {
-        if !matches!(b[i], b'.' | b'!' | b'?' | 0xE2) || terminal_len(b, i) == 0 {
+        if next_e2.is_some_and(|e| e < i) {
+            next_e2 = memchr::memchr(0xE2, &b[i..]).map(|e| e + i);
+        }
+        let ascii = memchr::memchr3(b'.', b'!', b'?', &b[i..]).map(|p| p + i);
+        i = match (ascii, next_e2) {
+            (Some(a), Some(e)) => a.min(e),
+            (Some(a), None) => a,
+            (None, Some(e)) => e,
+            (None, None) => break,
+        };
+        if terminal_len(b, i) == 0 {
             i += 1;
             continue;
         }

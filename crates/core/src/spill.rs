@@ -76,7 +76,9 @@ impl SpillReader {
 
     fn part(&mut self) -> Result<Vec<u8>> {
         let len = self.u64()?;
-        let mut buf = Vec::new();
+        // Sized up front (a corrupt length reserves at most 64 MiB, and
+        // reading stops at the end of the file).
+        let mut buf = Vec::with_capacity(len.min(1 << 26) as usize);
         let got = (&mut self.reader)
             .take(len)
             .read_to_end(&mut buf)

@@ -294,6 +294,8 @@ pub struct Reader {
     current: Option<FileReader>,
     config: InputConfig,
     bytes_read: u64,
+    /// The current JSONL line, reused from line to line.
+    line: Vec<u8>,
 }
 
 /// Where reading stands inside a JSONL file.
@@ -352,7 +354,7 @@ fn read_line_bounded(
 }
 
 fn memchr_newline(b: &[u8]) -> Option<usize> {
-    b.iter().position(|&c| c == b'\n')
+    memchr::memchr(b'\n', b)
 }
 
 impl Reader {
@@ -365,6 +367,7 @@ impl Reader {
             current: None,
             config: config.clone(),
             bytes_read: 0,
+            line: Vec::new(),
         }
     }
 
@@ -451,7 +454,7 @@ impl Reader {
 
     fn jsonl_line(
         &mut self,
-        bytes: Vec<u8>,
+        bytes: &[u8],
         name: &Arc<str>,
         line: u64,
         ordinal: u64,
@@ -460,26 +463,22 @@ impl Reader {
             file: name.clone(),
             line,
         };
-        let bytes = if line == 1 {
-            strip_bom(&bytes).to_vec()
-        } else {
-            bytes
-        };
+        let bytes = if line == 1 { strip_bom(bytes) } else { bytes };
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return None;
         }
         let raw = || String::from_utf8_lossy(&bytes[..bytes.len().min(1000)]).into_owned();
-        let value: Value = match serde_json::from_slice(&bytes) {
+        let value: Value = match serde_json::from_slice(bytes) {
             Ok(v) => v,
             Err(e) if e.is_data() || e.is_syntax() || e.is_eof() => {
                 // Retry lossily so a record with bad bytes inside a string is not lost.
                 if let (Utf8Policy::Lossy, Ok(v)) = (
                     self.config.invalid_utf8,
-                    serde_json::from_str::<Value>(&String::from_utf8_lossy(&bytes)),
+                    serde_json::from_str::<Value>(&String::from_utf8_lossy(bytes)),
                 ) {
                     v
                 } else {
-                    let reason = if std::str::from_utf8(&bytes).is_err() {
+                    let reason = if std::str::from_utf8(bytes).is_err() {
                         "invalid_utf8"
                     } else {
                         "malformed_json"
@@ -635,7 +634,7 @@ impl Iterator for Reader {
                     if cur.end.is_some_and(|end| cur.offset >= end) {
                         continue;
                     }
-                    let mut buf = Vec::new();
+                    let mut buf = std::mem::take(&mut self.line);
                     let max = self.config.max_document_bytes;
                     match read_line_bounded(cur.lines.as_mut(), &mut buf, max) {
                         Ok(None) => continue,
@@ -658,7 +657,12 @@ impl Iterator for Reader {
                                     None,
                                 ));
                             }
-                            if let Some(item) = self.jsonl_line(buf, &name, line, ordinal) {
+                            let item = self.jsonl_line(&buf, &name, line, ordinal);
+                            // Keep the buffer unless one huge line grew it.
+                            if buf.capacity() <= 1 << 20 {
+                                self.line = buf;
+                            }
+                            if let Some(item) = item {
                                 return Some(item);
                             }
                         }

@@ -254,6 +254,21 @@ fn a_paragraph_of_one_sentence_and_a_punctuation_line_is_not_a_repeat_of_itself(
 }
 
 #[test]
+fn with_near_paragraphs_a_line_is_not_a_near_repeat_of_its_own_paragraph() {
+    // Found by the property test `within_document_dedupe_keeps_input_lines_in_order_and_is_idempotent`
+    // (plugins/dedupe/tests/properties.rs): in the paragraph "403" + "Kiev
+    // refuses ...", the second line is one word (`403`) away from the
+    // paragraph's own key, so a second pass removed it.
+    let us = "US President Donald Trump also weighed in on the situation, acknowledging that thousands of Ukrainian soldiers were in a dire position.";
+    let kiev = "Kiev refuses Putin’s suggestion of mercy for troops in Kursk Region";
+    let input = format!("{us}\n\n403\n{kiev}\n{us}\n");
+    let once = crate::within::dedupe_within(&input, 30, true);
+    assert_eq!(once.text, Some(format!("{us}\n\n403\n{kiev}\n")));
+    let twice = crate::within::dedupe_within(once.text_or(&input), 30, true);
+    assert_eq!(twice.text, None);
+}
+
+#[test]
 fn keep_longest_and_keep_field() {
     let s = story("delta", 10);
     let short = format!("H\n{}\n", s[..9].join("\n"));

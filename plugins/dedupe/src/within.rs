@@ -129,36 +129,36 @@ pub fn analyze(text: &str, min_chars: usize, near: bool) -> Analysis<'_> {
     let mut kept_words: Vec<Vec<String>> = Vec::new();
     let long_enough = |key: &str| key.chars().count() >= min_chars;
 
-    let mut is_repeat = |key: &str, hash: u128, seen: &mut Seen128| -> bool {
+    // Whether `key` repeats a kept one: the same key, or with `near` one
+    // word edit away. Keys shorter than `min_chars` never repeat.
+    let repeats = |key: &str, hash: u128, seen: &Seen128, kept_words: &[Vec<String>]| -> bool {
         if !long_enough(key) {
             return false;
         }
-        if !seen.insert(hash) {
+        if seen.contains(&hash) {
             return true;
         }
-        if near {
+        near && {
             let words: Vec<String> = key.split(' ').map(str::to_string).collect();
-            if kept_words.iter().any(|k| one_word_edit(k, &words)) {
-                return true;
-            }
-            kept_words.push(words);
+            kept_words.iter().any(|k| one_word_edit(k, &words))
         }
-        false
+    };
+    // Record a kept key, for later ones to be compared with.
+    let record = |key: &str, hash: u128, seen: &mut Seen128, kept_words: &mut Vec<Vec<String>>| {
+        if long_enough(key) && seen.insert(hash) && near {
+            kept_words.push(key.split(' ').map(str::to_string).collect());
+        }
     };
 
     for p in paragraphs(&ls) {
         let members = &ls[p.first_line..p.end_line];
-        // A paragraph whose other lines have no key (a lone `.` or `***`
-        // under a sentence) has its one line's key: checked as a paragraph
-        // first, that line would then look like a repeat of itself.
-        if members
-            .iter()
-            .filter(|l| !line_keys[l.index].is_empty())
-            .count()
-            > 1
-        {
-            // A multi-line paragraph repeated as a whole goes as a whole. Its
-            // key (the lines' keys joined by a space) is a range of `buf`.
+        // A multi-line paragraph repeated as a whole goes as a whole. Its
+        // key (the lines' keys joined by a space) is a range of `buf`. It is
+        // recorded after its lines: a line must not repeat its own paragraph
+        // (a sentence with a lone `.` under it has the sentence's key; with
+        // `near`, a sentence under a one-word line is one word away).
+        let mut paragraph = None;
+        if members.len() > 1 {
             let mut ranges = members
                 .iter()
                 .map(|l| &line_keys[l.index])
@@ -166,17 +166,25 @@ pub fn analyze(text: &str, min_chars: usize, near: bool) -> Analysis<'_> {
             let first = ranges.next().map_or(0, |r| r.start);
             let end = ranges.last().map_or(first, |r| r.end).max(first);
             let key = &buf[first..end];
-            if is_repeat(key, hash128(key.as_bytes()), &mut seen) {
+            let hash = hash128(key.as_bytes());
+            if repeats(key, hash, &seen, &kept_words) {
                 for l in members {
                     keep[l.index] = false;
                 }
                 continue;
             }
+            paragraph = Some((key, hash));
         }
         for l in members {
-            if is_repeat(keys[l.index], key_hashes[l.index], &mut seen) {
+            let (key, hash) = (keys[l.index], key_hashes[l.index]);
+            if repeats(key, hash, &seen, &kept_words) {
                 keep[l.index] = false;
+            } else {
+                record(key, hash, &mut seen, &mut kept_words);
             }
+        }
+        if let Some((key, hash)) = paragraph {
+            record(key, hash, &mut seen, &mut kept_words);
         }
     }
     for (i, h) in key_hashes.iter().enumerate() {

@@ -67,6 +67,7 @@ pub mod classify;
 pub mod config;
 pub mod lang;
 pub mod learned;
+pub mod phrases;
 pub mod prepare;
 pub mod rules;
 pub mod stage;

@@ -28,12 +28,13 @@
 //! Every string except the regexes is normalised with
 //! [`normalize_for_match`] when the pack is loaded, and lines are normalised
 //! the same way, so case, punctuation, quotes and spacing never matter.
-//! Phrases run through one aho-corasick automaton over the whole document's
-//! normalised text (lines joined by a space), so a phrase that a scraper broke
-//! across lines ("the page you were / looking for") is matched as one block.
+//! Phrases are searched for once over the whole document's normalised text
+//! (lines joined by a space, see [`crate::phrases`]), so a phrase that a
+//! scraper broke across lines ("the page you were / looking for") is matched
+//! as one block.
 
+use crate::phrases::PhraseSet;
 use crate::prepare::Keys;
-use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use regex::RegexSet;
 use std::collections::HashMap;
 use textmill_text::hash::hash64;
@@ -226,8 +227,8 @@ pub struct RuleSet {
     pub packs: Vec<PackInfo>,
     /// Normalised whole line → (pack, is footer header).
     lines: HashMap<u64, (usize, bool, String)>,
-    /// Phrase automaton over normalised text.
-    phrases: Option<AhoCorasick>,
+    /// Phrase index over normalised text.
+    phrases: Option<PhraseSet>,
     /// Per automaton pattern: (pack, short-only, normalised pattern).
     phrase_meta: Vec<(usize, bool, String)>,
     /// Byte length of the longest listed line.
@@ -314,18 +315,7 @@ impl RuleSet {
         let phrases = if phrase_pats.is_empty() {
             None
         } else {
-            Some(
-                AhoCorasick::builder()
-                    .match_kind(MatchKind::Standard)
-                    // A full DFA: a few hundred phrases make it small, and it
-                    // is the fastest automaton for scanning whole documents.
-                    .kind(Some(AhoCorasickKind::DFA))
-                    .build(&phrase_pats)
-                    .map_err(|e| PackError::Parse {
-                        origin: "phrases".into(),
-                        message: e.to_string(),
-                    })?,
-            )
+            Some(PhraseSet::new(&phrase_pats))
         };
         let regexes = if regex_pats.is_empty() {
             None
@@ -416,18 +406,15 @@ impl RuleSet {
                 }
             }
         }
-        if let Some(ac) = &self.phrases {
+        if let Some(ps) = &self.phrases {
             // One pass over the document: keys joined by single spaces; blank
             // lines leave a double space, so a phrase never spans a blank line.
-            let joined = keys.joined.as_str();
-            let bytes = joined.as_bytes();
-            for m in ac.find_overlapping_iter(joined) {
-                let (s, e) = (m.start(), m.end());
-                // Whole words only: "ad" must not fire inside "bread".
-                if (s > 0 && bytes[s - 1] != b' ') || (e < bytes.len() && bytes[e] != b' ') {
-                    continue;
-                }
-                let (pack, short, ref pat) = self.phrase_meta[m.pattern().as_usize()];
+            // Matches are whole words only: "ad" must not fire inside "bread".
+            let mut found = Vec::new();
+            ps.find(keys.joined.as_bytes(), &mut found);
+            for m in &found {
+                let (s, e) = (m.start, m.end);
+                let (pack, short, ref pat) = self.phrase_meta[m.pattern];
                 let first = keys
                     .spans
                     .partition_point(|&(st, _)| st <= s)

@@ -1,0 +1,358 @@
+//! Phrase search over a document's joined keys, word by word.
+//!
+//! A phrase counts only where it covers whole words of the joined keys (see
+//! [`crate::rules`]). Keys are lowercase letters and digits with single
+//! spaces between words, and so are the phrases, so a whole-word occurrence
+//! is a run of consecutive words equal to the phrase's words. This matcher
+//! therefore looks only at words: each word, and each pair of adjacent
+//! words, is looked up among the phrases' first words (one-word phrases)
+//! and first word pairs (longer ones), and the few candidates are compared
+//! byte for byte. Keying longer phrases by a pair matters: their first
+//! words include "the", "to" and "in", while their first pairs occur at
+//! about one word in forty.
+//! It replaced an overlapping aho-corasick search, which walked a
+//! several-hundred-kilobyte DFA at every byte and then threw away every
+//! match not on word boundaries; that search was the stage's second-largest
+//! cost.
+//!
+//! [`PhraseSet::find`] reports exactly the matches the aho-corasick search
+//! kept, in its order: by end, then longest first, then by pattern id (the
+//! order of an automaton's match list, own pattern first, then the suffixes
+//! its failure links copy). The rule layer lets the first match that covers
+//! a line claim it, so the order decides which pack a line is charged to. A
+//! unit test checks the two searches agree.
+
+use textmill_text::hash::HashMapU64;
+
+/// Bits of the key filter: a word or pair that starts no phrase (nearly all
+/// of them) costs one bit test, no hash-table probe.
+const FILTER_BITS: usize = 1 << 16;
+
+/// One phrase match: byte span in the haystack and pattern id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PhraseMatch {
+    /// First byte.
+    pub start: usize,
+    /// One past the last byte.
+    pub end: usize,
+    /// Index of the pattern in the list given to [`PhraseSet::new`].
+    pub pattern: usize,
+}
+
+/// Phrases indexed by their first word (one-word phrases) or first two
+/// words (longer ones).
+#[derive(Debug, Clone)]
+pub struct PhraseSet {
+    /// Pattern bytes by id; empty patterns are never indexed.
+    patterns: Vec<Box<[u8]>>,
+    /// Key of a first word, or of a first word pair → pattern ids.
+    index: HashMapU64<Vec<u32>>,
+    /// Filter of the keys in `index`: most words and word pairs miss it,
+    /// and a miss costs a bit test instead of a hash-table probe.
+    keys: Filter,
+}
+
+/// A word's key: its first and last eight bytes and its length, mixed.
+/// Collisions only cost a byte comparison.
+#[inline]
+fn word_key(w: &[u8]) -> u64 {
+    let n = w.len();
+    let (head, tail) = if n >= 8 {
+        (load8(&w[..8]), load8(&w[n - 8..]))
+    } else {
+        let mut buf = [0u8; 8];
+        buf[..n].copy_from_slice(w);
+        (u64::from_le_bytes(buf), 0)
+    };
+    mix(head ^ tail.rotate_left(23) ^ ((n as u64) << 56))
+}
+
+/// [`word_key`] of `hay[s..e]`, reading eight bytes at once where the
+/// haystack has them (a fixed-size load instead of a short copy).
+#[inline]
+fn word_key_at(hay: &[u8], s: usize, e: usize) -> u64 {
+    let n = e - s;
+    match hay.get(s..s + 8) {
+        Some(b) if n < 8 => {
+            let mask = (1u64 << (8 * n)) - 1;
+            mix((load8(b) & mask) ^ ((n as u64) << 56))
+        }
+        _ => word_key(&hay[s..e]),
+    }
+}
+
+/// Eight bytes as a little-endian integer.
+#[inline]
+fn load8(b: &[u8]) -> u64 {
+    let mut buf = [0u8; 8];
+    buf.copy_from_slice(&b[..8]);
+    u64::from_le_bytes(buf)
+}
+
+/// Spreads the bits over the top half, where the filter and hashbrown look.
+#[inline]
+fn mix(x: u64) -> u64 {
+    let x = x.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    x ^ (x >> 29)
+}
+
+/// Key of a phrase's first two words.
+#[inline]
+fn pair_key(first: u64, second: u64) -> u64 {
+    mix(first.rotate_left(17) ^ second ^ 0x5bd1_e995)
+}
+
+/// A one-hash Bloom filter over keys: a few hundred keys in 64K bits let
+/// through about one word in two hundred that is not in the set.
+#[derive(Debug, Clone)]
+struct Filter(Vec<u64>);
+
+impl Filter {
+    fn new() -> Filter {
+        Filter(vec![0u64; FILTER_BITS / 64])
+    }
+
+    /// Word and bit of a key's slot, from its top bits (where `mix` spreads).
+    #[inline]
+    fn slot(key: u64) -> (usize, u64) {
+        let i = (key >> 48) as usize % FILTER_BITS;
+        (i / 64, 1u64 << (i % 64))
+    }
+
+    fn insert(&mut self, key: u64) {
+        let (w, b) = Filter::slot(key);
+        self.0[w] |= b;
+    }
+
+    #[inline]
+    fn may_contain(&self, key: u64) -> bool {
+        let (w, b) = Filter::slot(key);
+        self.0[w] & b != 0
+    }
+}
+
+impl PhraseSet {
+    /// Index `patterns` (normalised phrases: words of letters and digits
+    /// joined by single spaces). Empty patterns never match.
+    pub fn new<S: AsRef<str>>(patterns: &[S]) -> PhraseSet {
+        let mut index: HashMapU64<Vec<u32>> = HashMapU64::default();
+        let mut keys = Filter::new();
+        for (id, p) in patterns.iter().enumerate() {
+            let mut words = p.as_ref().split(' ').filter(|w| !w.is_empty());
+            let Some(first) = words.next() else { continue };
+            let k1 = word_key(first.as_bytes());
+            let key = match words.next() {
+                Some(second) => pair_key(k1, word_key(second.as_bytes())),
+                None => k1,
+            };
+            keys.insert(key);
+            index.entry(key).or_default().push(id as u32);
+        }
+        PhraseSet {
+            patterns: patterns
+                .iter()
+                .map(|p| p.as_ref().as_bytes().into())
+                .collect(),
+            index,
+            keys,
+        }
+    }
+
+    /// Every whole-word occurrence of a pattern in `hay` (keys joined by
+    /// spaces), in the order described in the module docs.
+    pub fn find(&self, hay: &[u8], out: &mut Vec<PhraseMatch>) {
+        out.clear();
+        // The previous word's start, end and key.
+        let mut prev: Option<(usize, usize, u64)> = None;
+        for_each_word(hay, |s, e| {
+            let k = word_key_at(hay, s, e);
+            if self.keys.may_contain(k) {
+                self.candidates(hay, s, k, out);
+            }
+            // A pair is two words with one space between: a blank line's
+            // double space ends a phrase.
+            if let Some((ps, pe, pk)) = prev {
+                let pair = pair_key(pk, k);
+                if pe + 1 == s && self.keys.may_contain(pair) {
+                    self.candidates(hay, ps, pair, out);
+                }
+            }
+            prev = Some((s, e, k));
+        });
+        // End first, then longest, then pattern id: the automaton's order.
+        out.sort_unstable_by_key(|m| (m.end, usize::MAX - (m.end - m.start), m.pattern));
+    }
+
+    /// Patterns under `key` that occur at `s` as whole words.
+    #[inline(never)]
+    fn candidates(&self, hay: &[u8], s: usize, key: u64, out: &mut Vec<PhraseMatch>) {
+        let Some(ids) = self.index.get(&key) else {
+            return;
+        };
+        for &id in ids {
+            let p = &self.patterns[id as usize];
+            let e = s + p.len();
+            if hay.get(s..e) == Some(&p[..]) && (e == hay.len() || hay[e] == b' ') {
+                out.push(PhraseMatch {
+                    start: s,
+                    end: e,
+                    pattern: id as usize,
+                });
+            }
+        }
+    }
+}
+
+/// Call `f(start, end)` for each non-empty space-separated word of `hay`.
+/// Spaces are found eight bytes at a time.
+#[inline]
+fn for_each_word(hay: &[u8], mut f: impl FnMut(usize, usize)) {
+    let mut start = 0usize;
+    let mut word = |s: usize, e: usize| {
+        if e > s {
+            f(s, e);
+        }
+    };
+    let mut chunks = hay.chunks_exact(8);
+    let mut base = 0usize;
+    for c in &mut chunks {
+        let mut m = space_mask(load8(c));
+        while m != 0 {
+            let at = base + (m.trailing_zeros() / 8) as usize;
+            word(start, at);
+            start = at + 1;
+            m &= m - 1;
+        }
+        base += 8;
+    }
+    for (i, &b) in chunks.remainder().iter().enumerate() {
+        if b == b' ' {
+            word(start, base + i);
+            start = base + i + 1;
+        }
+    }
+    word(start, hay.len());
+}
+
+/// High bit of every byte of `x` that is a space, and no other bit (the
+/// exact form of the zero-byte test, with no false positives).
+#[inline]
+fn space_mask(x: u64) -> u64 {
+    const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
+    let t = x ^ 0x2020_2020_2020_2020;
+    !(((t & LOW7).wrapping_add(LOW7)) | t | LOW7)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+
+    /// The search this module replaced: overlapping aho-corasick, whole words kept.
+    fn reference(patterns: &[String], hay: &str) -> Vec<PhraseMatch> {
+        let ac = AhoCorasick::builder()
+            .match_kind(MatchKind::Standard)
+            .kind(Some(AhoCorasickKind::DFA))
+            .build(patterns)
+            .expect("builds");
+        let b = hay.as_bytes();
+        ac.find_overlapping_iter(hay)
+            .filter(|m| {
+                let (s, e) = (m.start(), m.end());
+                m.start() < m.end()
+                    && (s == 0 || b[s - 1] == b' ')
+                    && (e == b.len() || b[e] == b' ')
+            })
+            .map(|m| PhraseMatch {
+                start: m.start(),
+                end: m.end(),
+                pattern: m.pattern().as_usize(),
+            })
+            .collect()
+    }
+
+    fn find(patterns: &[String], hay: &str) -> Vec<PhraseMatch> {
+        let set = PhraseSet::new(patterns);
+        let mut out = Vec::new();
+        set.find(hay.as_bytes(), &mut out);
+        out
+    }
+
+    #[test]
+    fn spaces_are_found_exactly() {
+        let spans = |hay: &[u8]| {
+            let mut w = Vec::new();
+            for_each_word(hay, |s, e| w.push((s, e)));
+            w
+        };
+        assert_eq!(
+            spans(b"ab  cdefghij k lmnopqrstu "),
+            vec![(0, 2), (4, 12), (13, 14), (15, 25)]
+        );
+        assert!(spans(b"").is_empty());
+        // Bytes one bit away from a space are not spaces.
+        assert_eq!(
+            spans(&[0x21, 0xA0, 0x60, 0x00, 0x30, 0x20, 0x22, 0x28, 0x24]),
+            vec![(0, 5), (6, 9)]
+        );
+    }
+
+    #[test]
+    fn matches_equal_the_overlapping_automaton_in_order() {
+        // Nested, overlapping, duplicated and suffix-sharing phrases over a
+        // small vocabulary, so matches pile up at the same ends.
+        let vocab = [
+            "a", "b", "ab", "ba", "read", "more", "the", "story", "é", "x1",
+        ];
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = |n: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x % n) as usize
+        };
+        for round in 0..300 {
+            let mut patterns: Vec<String> = (0..1 + next(12))
+                .map(|_| {
+                    (0..1 + next(3))
+                        .map(|_| vocab[next(vocab.len() as u64)])
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                })
+                .collect();
+            if round % 7 == 0 {
+                patterns.push(patterns[0].clone());
+                patterns.push(String::new());
+            }
+            let hay: String = (0..next(60))
+                .map(|_| match next(12) {
+                    0 => "",
+                    _ => vocab[next(vocab.len() as u64)],
+                })
+                .collect::<Vec<_>>()
+                .join(" ");
+            assert_eq!(
+                find(&patterns, &hay),
+                reference(&patterns, &hay),
+                "{patterns:?} in {hay:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn builtin_phrases_on_the_seed_page() {
+        let mut patterns = Vec::new();
+        for (name, text) in crate::rules::BUILTIN_PACKS {
+            let p = crate::rules::Pack::parse(text, name).expect("parses");
+            for ph in p.phrases.iter().chain(&p.short_phrases) {
+                patterns.push(textmill_text::normalize::normalize_for_match(ph));
+            }
+        }
+        let seed = include_str!("../tests_fixtures/menafn-kursk.txt");
+        let ls = textmill_text::lines::lines(seed);
+        let keys = crate::prepare::Keys::new(&ls, seed.len());
+        let found = find(&patterns, &keys.joined);
+        assert!(!found.is_empty());
+        assert_eq!(found, reference(&patterns, &keys.joined));
+    }
+}

@@ -29,6 +29,12 @@ fn weight_of(entry: u64) -> u64 {
 /// How many of its rarest common sentences a document looks up (see `cluster`).
 const ANCHORS: usize = 3;
 
+/// How many documents holding an anchor sentence a document is compared
+/// with: the first ones in input order, where the copy that survives is.
+/// Without a cap the comparisons grow with the square of the corpus, since
+/// the boilerplate cut (and so an anchor's document count) grows with it.
+const ANCHOR_COMPARE: usize = 32;
+
 /// What happens to one document.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Decision {
@@ -304,7 +310,8 @@ pub fn cluster(c: &Corpus, prior: usize, config: &Config) -> Clustering {
             .collect();
         common.sort_unstable();
         for &(_, s) in common.iter().take(ANCHORS) {
-            for &(_, j) in lookup(s).unwrap_or(&[]) {
+            let holders = lookup(s).unwrap_or(&[]);
+            for &(_, j) in &holders[..holders.len().min(ANCHOR_COMPARE)] {
                 if j == i || uf.find(i) == uf.find(j) {
                     continue;
                 }

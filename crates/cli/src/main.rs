@@ -193,6 +193,12 @@ fn dispatch(cli: Cli) -> anyhow::Result<u8> {
             pass,
             resume,
         } => {
+            if let Some(t) = threads.filter(|&t| t > 0) {
+                // Corpus stages that parallelise their own finish step (dedupe's
+                // clustering) read this, so `--threads` bounds them too.
+                // SAFETY: no other thread exists yet to read the environment.
+                unsafe { std::env::set_var("TEXTMILL_THREADS", t.to_string()) };
+            }
             let shard = match shard {
                 Some(s) => Some(s),
                 None => ShardSpec::from_slurm_env()

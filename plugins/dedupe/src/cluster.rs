@@ -207,6 +207,42 @@ impl Evidence {
     }
 }
 
+/// Threads for the pure checks of [`cluster`]: `TEXTMILL_THREADS` when the
+/// host sets it (the CLI does for `--threads`), else every CPU the process
+/// may use. The pipeline's workers wait while a corpus stage finishes.
+fn check_threads() -> usize {
+    std::env::var("TEXTMILL_THREADS")
+        .ok()
+        .and_then(|v| v.trim().parse::<usize>().ok())
+        .filter(|&t| t > 0)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |t| t.get()))
+}
+
+/// `items.map(f)` on up to `threads` threads, in order. Which pairs are
+/// joined does not depend on the order they are checked in (the clusters are
+/// the connected components of the confirmed pairs), so the checks are
+/// computed apart from the union-find and applied in order afterwards.
+fn parallel_map<T: Sync, R: Send>(
+    items: &[T],
+    threads: usize,
+    f: impl Fn(&T) -> R + Sync,
+) -> Vec<R> {
+    if threads <= 1 || items.len() < 4096 {
+        return items.iter().map(f).collect();
+    }
+    let f = &f;
+    std::thread::scope(|scope| {
+        let parts: Vec<_> = items
+            .chunks(items.len().div_ceil(threads))
+            .map(|part| scope.spawn(move || part.iter().map(f).collect::<Vec<R>>()))
+            .collect();
+        parts
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect()
+    })
+}
+
 /// Cluster a corpus: documents `..prior` come from an earlier index and
 /// precede everything; the rest are this run's, sorted by ordinal.
 pub fn cluster(c: &Corpus, prior: usize, config: &Config) -> Clustering {
@@ -270,20 +306,29 @@ pub fn cluster(c: &Corpus, prior: usize, config: &Config) -> Clustering {
         df,
         cut: boilerplate_cut,
     };
-    let weight: Vec<u64> = (0..n).map(|i| evidence.weight(c.sentences(i))).collect();
+    let threads = check_threads();
+    let docs: Vec<u32> = (0..n as u32).collect();
+    let weight: Vec<u64> = parallel_map(&docs, threads, |&i| {
+        evidence.weight(c.sentences(i as usize))
+    });
+    drop(docs);
 
     // Containment: a truncated or lightly edited copy keeps most of its
     // sentences; a document that merely quotes a few sentences of another does not.
-    for &(a, b) in &candidates {
+    let contained =
+        |&(a, b): &(u32, u32)| evidence.contained(c, a as usize, b as usize, &weight, config);
+    let confirmed = parallel_map(&candidates, threads, contained);
+    for (&(a, b), &yes) in candidates.iter().zip(&confirmed) {
         if uf.find(a) == uf.find(b) {
             continue;
         }
         counts.sentence_candidates += 1;
-        if evidence.contained(c, a as usize, b as usize, &weight, config) {
+        if yes {
             counts.containment_confirmed += 1;
             uf.union(a, b);
         }
     }
+    drop(confirmed);
 
     // Sentences too common to enumerate every pair (in more than
     // `max_sentence_df` documents, but not boilerplate) still find copies:
@@ -301,6 +346,7 @@ pub fn cluster(c: &Corpus, prior: usize, config: &Config) -> Clustering {
             Err(_) => 0,
         }
     };
+    let mut anchor_pairs: Vec<(u32, u32)> = Vec::new();
     for &i in &reps {
         let mut common: Vec<(usize, u64)> = c
             .sentences(i as usize)
@@ -312,19 +358,27 @@ pub fn cluster(c: &Corpus, prior: usize, config: &Config) -> Clustering {
         for &(_, s) in common.iter().take(ANCHORS) {
             let holders = lookup(s).unwrap_or(&[]);
             for &(_, j) in &holders[..holders.len().min(ANCHOR_COMPARE)] {
-                if j == i || uf.find(i) == uf.find(j) {
-                    continue;
-                }
-                counts.sentence_candidates += 1;
-                if evidence.contained(c, i as usize, j as usize, &weight, config) {
-                    counts.containment_confirmed += 1;
-                    uf.union(i, j);
+                if j != i && uf.find(i) != uf.find(j) {
+                    anchor_pairs.push((i, j));
                 }
             }
         }
     }
     drop(postings);
     drop(candidates);
+    let confirmed = parallel_map(&anchor_pairs, threads, contained);
+    for (&(i, j), &yes) in anchor_pairs.iter().zip(&confirmed) {
+        if uf.find(i) == uf.find(j) {
+            continue;
+        }
+        counts.sentence_candidates += 1;
+        if yes {
+            counts.containment_confirmed += 1;
+            uf.union(i, j);
+        }
+    }
+    drop(anchor_pairs);
+    drop(confirmed);
 
     // MinHash LSH, band by band to keep one band's keys in memory at a time.
     let (bands, rows) = (config.bands, config.rows);

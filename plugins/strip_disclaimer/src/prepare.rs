@@ -345,9 +345,15 @@ fn ascii_pass(raw: &str, out: &mut Vec<u8>) -> (Features, u64) {
     // "don't" is "dont").
     let stops = stop_table();
     let start = out.len();
+    // Written through a slice and an index rather than `push` (which
+    // reloads the length on every byte): a key is never longer than its
+    // line, since a space stands for at least one break byte.
+    let n = bytes.len();
+    out.resize(start + n, 0);
+    let key = &mut out[start..];
+    let mut k = 0;
     let (mut words, mut stop) = (0usize, 0usize);
     let mut i = 0;
-    let n = bytes.len();
     loop {
         while i < n && ASCII_CLASS[usize::from(bytes[i] & 0x7F)] != 1 {
             i += 1;
@@ -355,8 +361,9 @@ fn ascii_pass(raw: &str, out: &mut Vec<u8>) -> (Features, u64) {
         if i == n {
             break;
         }
-        if out.len() > start {
-            out.push(b' ');
+        if k > 0 {
+            key[k] = b' ';
+            k += 1;
         }
         // The word's first 16 bytes, for the stop-word lookup (see `pack_word`).
         let mut head = [0u8; 16];
@@ -367,7 +374,8 @@ fn ascii_pass(raw: &str, out: &mut Vec<u8>) -> (Features, u64) {
                 1 => {
                     // Letters and digits both have 0x20 set once lowercased.
                     let lb = b | 0x20;
-                    out.push(lb);
+                    key[k] = lb;
+                    k += 1;
                     head[len & 15] = lb;
                     len += 1;
                 }
@@ -397,6 +405,7 @@ fn ascii_pass(raw: &str, out: &mut Vec<u8>) -> (Features, u64) {
             }
         }
     }
+    out.truncate(start + k);
     let f = Features {
         words,
         stop_density: classify::share(stop, words),

@@ -140,68 +140,23 @@ pub fn line_sig_with(raw: &str, h: &mut Vec<u8>) -> (u64, usize) {
     (Sig::of(h), words)
 }
 
-/// [`line_sig_with`] for an ASCII line (most lines), built a word at a
-/// time: the inner loop runs over one word's bytes, so its branches are
-/// predictable and the word-break logic runs once per word.
+/// [`line_sig_with`] for an ASCII line (most lines): the hash of its
+/// match key with digit runs folded, which is what the general loop signs
+/// for ASCII, built by the key builder's word-at-a-time loop.
 fn ascii_sig(bytes: &[u8], h: &mut Vec<u8>) -> (u64, usize) {
-    let n = bytes.len();
-    // Written through a slice and an index rather than `push`: the signed
-    // bytes are never more than the line's (a space stands for at least
-    // one break byte), and `push` reloads the length on every byte.
-    h.resize(n, 0);
-    let out = &mut h[..];
-    let mut k = 0;
-    let mut words = 0usize;
-    let mut i = 0;
-    loop {
-        // To the next letter or digit: dropped bytes and breaks.
-        while i < n && SIG_CLASS[usize::from(bytes[i] & 0x7F)] & SIG_ALNUM == 0 {
-            i += 1;
-        }
-        if i == n {
-            break;
-        }
-        if words > 0 {
-            out[k] = b' ';
-            k += 1;
-        }
-        words += 1;
-        // The word: letters lowercased, a digit run as one `0`, dropped
-        // bytes skipped (a digit run continues across them), up to a break.
-        let mut in_digits = false;
-        while i < n {
-            let b = bytes[i];
-            match SIG_CLASS[usize::from(b & 0x7F)] {
-                SIG_LETTER => {
-                    out[k] = b | 0x20;
-                    k += 1;
-                    in_digits = false;
-                }
-                SIG_DIGIT => {
-                    if !in_digits {
-                        out[k] = b'0';
-                        k += 1;
-                    }
-                    in_digits = true;
-                }
-                SIG_BREAK => break,
-                _ => {}
-            }
-            i += 1;
-        }
-    }
-    if words == 0 {
+    crate::prepare::ascii_key(bytes, h);
+    if h.is_empty() {
         return (0, 0);
     }
-    (Sig::of(&out[..k]), words)
+    let words = 1 + h.iter().filter(|&&b| b == b' ').count();
+    let digits = h.iter().any(u8::is_ascii_digit);
+    (crate::prepare::key_sig(h, digits), words)
 }
 
 /// [`line_sig`]'s ASCII byte classes: dropped (0), letter, digit, word break.
 const SIG_LETTER: u8 = 1;
 const SIG_DIGIT: u8 = 3;
 const SIG_BREAK: u8 = 2;
-/// The bit letters and digits share.
-const SIG_ALNUM: u8 = 1;
 const SIG_CLASS: [u8; 128] = {
     let mut t = [0u8; 128];
     let mut i = 0;

@@ -206,7 +206,7 @@ impl PhraseSet {
 /// Call `f(start, end)` for each non-empty space-separated word of `hay`.
 /// Spaces are found eight bytes at a time.
 #[inline]
-fn for_each_word(hay: &[u8], mut f: impl FnMut(usize, usize)) {
+pub(crate) fn for_each_word(hay: &[u8], mut f: impl FnMut(usize, usize)) {
     let mut start = 0usize;
     let mut word = |s: usize, e: usize| {
         if e > s {

@@ -340,71 +340,37 @@ fn ascii_pass(raw: &str, out: &mut Vec<u8>) -> (Features, u64) {
         symbols += u32::from(f & (R_SPACE | R_ALPHA | R_PLAIN) == 0);
         after_space = space;
     }
-    // Key: words of lowercased letters and digits; a break byte between
-    // words becomes one space, any other byte vanishes (inside a word too:
-    // "don't" is "dont").
-    let stops = stop_table();
     let start = out.len();
-    // Written through a slice and an index rather than `push` (which
-    // reloads the length on every byte): a key is never longer than its
-    // line, since a space stands for at least one break byte.
-    let n = bytes.len();
-    out.resize(start + n, 0);
-    let key = &mut out[start..];
-    let mut k = 0;
+    let k = ascii_key_padded(bytes, out);
+    // Words and stop words, read off the finished key. Sixteen bytes past
+    // the key are in the buffer, so a word's first 16 bytes are two fixed
+    // loads, masked to its length (the bytes `pack_word` would copy).
+    let stops = stop_table();
+    let key = &out[start..];
     let (mut words, mut stop) = (0usize, 0usize);
-    let mut i = 0;
-    loop {
-        while i < n && ASCII_CLASS[usize::from(bytes[i] & 0x7F)] != 1 {
-            i += 1;
+    let keep = |n: usize| {
+        if n >= 8 {
+            u64::MAX
+        } else {
+            (1u64 << (8 * n)) - 1
         }
-        if i == n {
-            break;
-        }
-        if k > 0 {
-            key[k] = b' ';
-            k += 1;
-        }
-        // The word's first 16 bytes, for the stop-word lookup (see `pack_word`).
-        let mut head = [0u8; 16];
-        let mut len = 0usize;
-        while i < n {
-            let b = bytes[i];
-            match ASCII_CLASS[usize::from(b & 0x7F)] {
-                1 => {
-                    // Letters and digits both have 0x20 set once lowercased.
-                    let lb = b | 0x20;
-                    key[k] = lb;
-                    k += 1;
-                    head[len & 15] = lb;
-                    len += 1;
-                }
-                2 => break,
-                _ => {}
-            }
-            i += 1;
-        }
+    };
+    crate::phrases::for_each_word(&key[..k], |s, e| {
         words += 1;
+        let len = e - s;
         // Function words are short; longer words are never looked up.
         if len <= 10 {
             let mut lo = [0u8; 8];
             let mut hi = [0u8; 8];
-            lo.copy_from_slice(&head[..8]);
-            hi.copy_from_slice(&head[8..]);
-            let keep = |n: usize| {
-                if n >= 8 {
-                    u64::MAX
-                } else {
-                    (1u64 << (8 * n)) - 1
-                }
-            };
+            lo.copy_from_slice(&key[s..s + 8]);
+            hi.copy_from_slice(&key[s + 8..s + 16]);
             let lo = u64::from_le_bytes(lo) & keep(len);
             let hi = u64::from_le_bytes(hi) & keep(len.saturating_sub(8));
             if stops.contains(&mix_word(lo, hi, len)) {
                 stop += 1;
             }
         }
-    }
+    });
     out.truncate(start + k);
     let f = Features {
         words,
@@ -421,9 +387,100 @@ fn ascii_pass(raw: &str, out: &mut Vec<u8>) -> (Features, u64) {
     (f, key_sig(&out[start..], seen & R_DIGIT != 0))
 }
 
+/// Append the key of an ASCII line to `out`: the same bytes as
+/// [`push_key`] (lowercased letters and digits, one space for a run of
+/// break bytes between words, other bytes dropped).
+///
+/// Most of a news line is letters, digits and single spaces, which map to
+/// the key byte for byte (OR 0x20 lowercases letters and leaves digits and
+/// the space alone): eight bytes are checked at once and the run before
+/// the first other byte (punctuation, a second space, a tab) is copied as
+/// one word; that byte alone goes through the byte loop. The key is written
+/// through a slice: it is never longer than the line, since a space stands
+/// for at least one break byte.
+pub fn ascii_key(bytes: &[u8], out: &mut Vec<u8>) {
+    let start = out.len();
+    let k = ascii_key_padded(bytes, out);
+    out.truncate(start + k);
+}
+
+/// [`ascii_key`], leaving 16 or more bytes of slack after the key in `out`
+/// (the caller truncates); returns the key's length.
+fn ascii_key_padded(bytes: &[u8], out: &mut Vec<u8>) -> usize {
+    const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    let start = out.len();
+    let n = bytes.len();
+    out.resize(start + n + 16, 0);
+    let key = &mut out[start..];
+    let mut k = 0;
+    // The last byte written is a space (or nothing is written yet), so a
+    // break writes nothing: runs of breaks collapse and the key never
+    // starts with a space. A trailing space is taken back at the end.
+    let mut after_break = true;
+    let slow = |b: u8, key: &mut [u8], k: &mut usize, after_break: &mut bool| match ascii_class(b) {
+        1 => {
+            key[*k] = b | 0x20;
+            *k += 1;
+            *after_break = false;
+        }
+        2 if !*after_break => {
+            key[*k] = b' ';
+            *k += 1;
+            *after_break = true;
+        }
+        _ => {}
+    };
+    let mut i = 0;
+    while i + 8 <= n {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&bytes[i..i + 8]);
+        let x = u64::from_le_bytes(w);
+        // High bit per byte: a letter (x | 0x20 in a..z), a digit, a space.
+        // Every byte is ASCII, so adding below 0x80 never carries across.
+        let ge = |v: u64, lo: u8| v.wrapping_add(ONES * u64::from(0x80 - lo)) & HIGH;
+        let lower = x | (ONES * 0x20);
+        let letter = ge(lower, b'a') & !ge(lower, b'z' + 1);
+        let digit = ge(x, b'0') & !ge(x, b'9' + 1);
+        let t = x ^ (ONES * 0x20);
+        let space = !(((t & LOW7).wrapping_add(LOW7)) | t | LOW7);
+        // Bytes that do not map one to one: not a letter, digit or space; a
+        // space after a space; a space first when a break came before.
+        let bad = (!(letter | digit | space) & HIGH)
+            | (space & (space << 8))
+            | (space & 0x80 & if after_break { HIGH } else { 0 });
+        // The bytes before the first bad one are copied lowercased, as one
+        // word (the rest of it is overwritten later or cut off: the key
+        // never catches up with the line, so eight bytes fit).
+        let good = if bad == 0 {
+            8
+        } else {
+            (bad.trailing_zeros() / 8) as usize
+        };
+        key[k..k + 8].copy_from_slice(&lower.to_le_bytes());
+        k += good;
+        if good > 0 {
+            after_break = space & (0x80 << (8 * (good - 1))) != 0;
+        }
+        i += good;
+        if good < 8 {
+            slow(bytes[i], key, &mut k, &mut after_break);
+            i += 1;
+        }
+    }
+    for &b in &bytes[i..] {
+        slow(b, key, &mut k, &mut after_break);
+    }
+    if after_break && k > 0 {
+        k -= 1;
+    }
+    k
+}
+
 /// [`line_sig`] of an ASCII line from its key: the key's bytes with digit
 /// runs folded to one `0`.
-fn key_sig(key: &[u8], digits: bool) -> u64 {
+pub fn key_sig(key: &[u8], digits: bool) -> u64 {
     if key.is_empty() {
         0
     } else if digits {
@@ -698,6 +755,29 @@ mod tests {
             out.push(s);
         }
         out
+    }
+
+    #[test]
+    fn ascii_keys_equal_the_shared_normaliser() {
+        // Mostly letters, digits and single spaces, so that whole eight-byte
+        // chunks take the word-at-a-time path, with the bytes that break it
+        // (double spaces, tabs, punctuation, control bytes) now and then.
+        let alphabet = b"aaaaaaaaaaaaaaaaaaaaZZZbbb999      .,\t-'\x10\x7f@[`{";
+        let mut x: u64 = 0x1234_5678_9ABC_DEF1;
+        for _ in 0..20000 {
+            let mut s = Vec::new();
+            for _ in 0..(x % 40) {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                s.push(alphabet[(x % alphabet.len() as u64) as usize]);
+            }
+            x = x.wrapping_add(1);
+            let s = String::from_utf8(s).expect("ASCII");
+            let mut key = b"prefix".to_vec();
+            ascii_key(s.as_bytes(), &mut key);
+            assert_eq!(key[6..], *normalize_for_match(&s).as_bytes(), "{s:?}");
+        }
     }
 
     #[test]

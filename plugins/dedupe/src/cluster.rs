@@ -243,6 +243,29 @@ fn parallel_map<T: Sync, R: Send>(
     })
 }
 
+/// Check `pairs` for containment on `threads` threads, then join the
+/// confirmed ones in order, skipping and counting as a one-pair-at-a-time
+/// loop would.
+fn join_contained(
+    uf: &mut UnionFind,
+    counts: &mut PairCounts,
+    pairs: &[(u32, u32)],
+    threads: usize,
+    contained: &(impl Fn(&(u32, u32)) -> bool + Sync),
+) {
+    let confirmed = parallel_map(pairs, threads, contained);
+    for (&(a, b), &yes) in pairs.iter().zip(&confirmed) {
+        if uf.find(a) == uf.find(b) {
+            continue;
+        }
+        counts.sentence_candidates += 1;
+        if yes {
+            counts.containment_confirmed += 1;
+            uf.union(a, b);
+        }
+    }
+}
+
 /// Cluster a corpus: documents `..prior` come from an earlier index and
 /// precede everything; the rest are this run's, sorted by ordinal.
 pub fn cluster(c: &Corpus, prior: usize, config: &Config) -> Clustering {
@@ -317,18 +340,7 @@ pub fn cluster(c: &Corpus, prior: usize, config: &Config) -> Clustering {
     // sentences; a document that merely quotes a few sentences of another does not.
     let contained =
         |&(a, b): &(u32, u32)| evidence.contained(c, a as usize, b as usize, &weight, config);
-    let confirmed = parallel_map(&candidates, threads, contained);
-    for (&(a, b), &yes) in candidates.iter().zip(&confirmed) {
-        if uf.find(a) == uf.find(b) {
-            continue;
-        }
-        counts.sentence_candidates += 1;
-        if yes {
-            counts.containment_confirmed += 1;
-            uf.union(a, b);
-        }
-    }
-    drop(confirmed);
+    join_contained(&mut uf, &mut counts, &candidates, threads, &contained);
 
     // Sentences too common to enumerate every pair (in more than
     // `max_sentence_df` documents, but not boilerplate) still find copies:
@@ -366,19 +378,8 @@ pub fn cluster(c: &Corpus, prior: usize, config: &Config) -> Clustering {
     }
     drop(postings);
     drop(candidates);
-    let confirmed = parallel_map(&anchor_pairs, threads, contained);
-    for (&(i, j), &yes) in anchor_pairs.iter().zip(&confirmed) {
-        if uf.find(i) == uf.find(j) {
-            continue;
-        }
-        counts.sentence_candidates += 1;
-        if yes {
-            counts.containment_confirmed += 1;
-            uf.union(i, j);
-        }
-    }
+    join_contained(&mut uf, &mut counts, &anchor_pairs, threads, &contained);
     drop(anchor_pairs);
-    drop(confirmed);
 
     // MinHash LSH, band by band to keep one band's keys in memory at a time.
     let (bands, rows) = (config.bands, config.rows);

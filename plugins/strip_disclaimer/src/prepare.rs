@@ -153,14 +153,67 @@ const ASCII_FLAGS: [u8; 128] = {
     t
 };
 
-/// Stop-word table keyed by a word packed into a u128 (words up to 16 bytes).
-fn stop_table() -> &'static textmill_text::hash::HashSetU64 {
-    static SET: std::sync::OnceLock<textmill_text::hash::HashSetU64> = std::sync::OnceLock::new();
-    SET.get_or_init(|| {
-        classify::stopword_list()
-            .map(|w| pack_word(w.as_bytes()))
-            .collect()
-    })
+/// Stop-word table keyed by [`pack_word`] (words up to 16 bytes).
+fn stop_table() -> &'static StopTable {
+    static SET: std::sync::OnceLock<StopTable> = std::sync::OnceLock::new();
+    SET.get_or_init(|| StopTable::new(classify::stopword_list().map(|w| pack_word(w.as_bytes()))))
+}
+
+/// A set of packed words as an open-addressed table of 1024 keys (8 KB).
+/// Every word of every line is looked up, and about half of them are
+/// function words; a general hash set spent more on probing its groups
+/// than this spends on one or two reads. Same keys in, same answers out.
+#[derive(Debug)]
+struct StopTable {
+    slots: Box<[u64; STOP_SLOTS]>,
+    /// The key 0 marks an empty slot, so it is kept aside.
+    has_zero: bool,
+}
+
+const STOP_SLOTS: usize = 1024;
+
+impl StopTable {
+    fn new(keys: impl Iterator<Item = u64>) -> StopTable {
+        let mut t = StopTable {
+            slots: Box::new([0; STOP_SLOTS]),
+            has_zero: false,
+        };
+        for k in keys {
+            if k == 0 {
+                t.has_zero = true;
+                continue;
+            }
+            let mut i = StopTable::home(k);
+            // A few hundred keys in 1024 slots: a free slot is near.
+            while t.slots[i] != 0 && t.slots[i] != k {
+                i = (i + 1) % STOP_SLOTS;
+            }
+            t.slots[i] = k;
+        }
+        t
+    }
+
+    /// First slot to try: the top bits, where `mix_word` mixes best.
+    #[inline]
+    fn home(k: u64) -> usize {
+        (k >> 54) as usize % STOP_SLOTS
+    }
+
+    /// True when `k` is in the set.
+    #[inline]
+    fn contains(&self, k: u64) -> bool {
+        if k == 0 {
+            return self.has_zero;
+        }
+        let mut i = StopTable::home(k);
+        loop {
+            match self.slots[i] {
+                0 => return false,
+                s if s == k => return true,
+                _ => i = (i + 1) % STOP_SLOTS,
+            }
+        }
+    }
 }
 
 /// A word's first 16 bytes packed little-endian into two u64 halves.
@@ -216,7 +269,7 @@ fn one_pass(raw: &str, out: &mut Vec<u8>) -> Option<(Features, u64)> {
     let mut count_word = |w: &[u8]| {
         words += 1;
         // Function words are short; longer words are never looked up.
-        if w.len() <= 10 && stops.contains(&pack_word(w)) {
+        if w.len() <= 10 && stops.contains(pack_word(w)) {
             stop += 1;
         }
     };
@@ -366,7 +419,7 @@ fn ascii_pass(raw: &str, out: &mut Vec<u8>) -> (Features, u64) {
             hi.copy_from_slice(&key[s + 8..s + 16]);
             let lo = u64::from_le_bytes(lo) & keep(len);
             let hi = u64::from_le_bytes(hi) & keep(len.saturating_sub(8));
-            if stops.contains(&mix_word(lo, hi, len)) {
+            if stops.contains(mix_word(lo, hi, len)) {
                 stop += 1;
             }
         }
@@ -778,6 +831,39 @@ mod tests {
             ascii_key(s.as_bytes(), &mut key);
             assert_eq!(key[6..], *normalize_for_match(&s).as_bytes(), "{s:?}");
         }
+    }
+
+    #[test]
+    fn the_stop_table_answers_as_a_hash_set_would() {
+        let words: Vec<u64> = classify::stopword_list()
+            .map(|w| pack_word(w.as_bytes()))
+            .collect();
+        let set: std::collections::HashSet<u64> = words.iter().copied().collect();
+        let table = StopTable::new(words.iter().copied());
+        let mut x: u64 = 0x51_7CC1_B727_220A;
+        for probe in words.iter().copied().chain((0..100_000).map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        })) {
+            assert_eq!(table.contains(probe), set.contains(&probe), "{probe:#x}");
+        }
+        // Words like those the lines hold, stop words or not.
+        for w in [
+            "the",
+            "The",
+            "said",
+            "between",
+            "betweenx",
+            "themselves",
+            "x",
+            "2024",
+        ] {
+            let k = pack_word(w.as_bytes());
+            assert_eq!(table.contains(k), set.contains(&k), "{w}");
+        }
+        assert!(!table.contains(0));
     }
 
     #[test]

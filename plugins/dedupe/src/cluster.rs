@@ -35,6 +35,9 @@ const ANCHORS: usize = 3;
 /// the boilerplate cut (and so an anchor's document count) grows with it.
 const ANCHOR_COMPARE: usize = 32;
 
+/// Documents whose anchor pairs are gathered and checked together.
+const ANCHOR_BLOCK: usize = 4096;
+
 /// What happens to one document.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Decision {
@@ -358,28 +361,33 @@ pub fn cluster(c: &Corpus, prior: usize, config: &Config) -> Clustering {
             Err(_) => 0,
         }
     };
+    // Pairs are gathered and checked a block of documents at a time, so
+    // memory stays bounded whatever the corpus size.
+    drop(candidates);
     let mut anchor_pairs: Vec<(u32, u32)> = Vec::new();
-    for &i in &reps {
-        let mut common: Vec<(usize, u64)> = c
-            .sentences(i as usize)
-            .iter()
-            .map(|&s| (df_of(s), s))
-            .filter(|&(d, _)| d > config.max_sentence_df && d <= boilerplate_cut)
-            .collect();
-        common.sort_unstable();
-        for &(_, s) in common.iter().take(ANCHORS) {
-            let holders = lookup(s).unwrap_or(&[]);
-            for &(_, j) in &holders[..holders.len().min(ANCHOR_COMPARE)] {
-                if j != i && uf.find(i) != uf.find(j) {
-                    anchor_pairs.push((i, j));
+    for block in reps.chunks(ANCHOR_BLOCK) {
+        anchor_pairs.clear();
+        for &i in block {
+            let mut common: Vec<(usize, u64)> = c
+                .sentences(i as usize)
+                .iter()
+                .map(|&s| (df_of(s), s))
+                .filter(|&(d, _)| d > config.max_sentence_df && d <= boilerplate_cut)
+                .collect();
+            common.sort_unstable();
+            for &(_, s) in common.iter().take(ANCHORS) {
+                let holders = lookup(s).unwrap_or(&[]);
+                for &(_, j) in &holders[..holders.len().min(ANCHOR_COMPARE)] {
+                    if j != i && uf.find(i) != uf.find(j) {
+                        anchor_pairs.push((i, j));
+                    }
                 }
             }
         }
+        join_contained(&mut uf, &mut counts, &anchor_pairs, threads, &contained);
     }
-    drop(postings);
-    drop(candidates);
-    join_contained(&mut uf, &mut counts, &anchor_pairs, threads, &contained);
     drop(anchor_pairs);
+    drop(postings);
 
     // MinHash LSH, band by band to keep one band's keys in memory at a time.
     let (bands, rows) = (config.bands, config.rows);

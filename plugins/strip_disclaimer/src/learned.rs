@@ -287,18 +287,32 @@ impl Sig {
     /// finishing, but mixed a word at a time.
     pub fn of(bytes: &[u8]) -> u64 {
         let mut s = Sig::default();
+        s.extend(bytes);
+        s.finish()
+    }
+
+    /// Feed `bytes`, the same as pushing them one by one: byte by byte up
+    /// to a word boundary, then a word at a time.
+    pub fn extend(&mut self, bytes: &[u8]) {
+        let mut bytes = bytes;
+        while self.n != 0 {
+            let Some((&b, rest)) = bytes.split_first() else {
+                return;
+            };
+            self.push(b);
+            bytes = rest;
+        }
         let mut chunks = bytes.chunks_exact(8);
         for c in &mut chunks {
             let mut w = [0u8; 8];
             w.copy_from_slice(c);
-            s.acc = u64::from_le_bytes(w);
-            s.mix();
+            self.acc = u64::from_le_bytes(w);
+            self.mix();
         }
+        self.len += (bytes.len() - chunks.remainder().len()) as u64;
         for &b in chunks.remainder() {
-            s.push(b);
+            self.push(b);
         }
-        s.len = bytes.len() as u64;
-        s.finish()
     }
 
     /// The hash of everything fed, as [`line_sig`] returns it.
@@ -608,6 +622,28 @@ mod tests {
             let general = line_sig(&format!("{s}\u{2022}"));
             assert_eq!(line_sig(&s), general, "{s:?}");
         }
+    }
+
+    #[test]
+    fn extending_a_signature_equals_pushing_its_bytes() {
+        let bytes: Vec<u8> = (0..40u8).map(|i| i.wrapping_mul(37)).collect();
+        for cut in 0..bytes.len() {
+            for cut2 in cut..bytes.len() {
+                let mut one = Sig::default();
+                bytes.iter().for_each(|&b| one.push(b));
+                let mut parts = Sig::default();
+                parts.extend(&bytes[..cut]);
+                parts.push(bytes[cut]);
+                parts.extend(&bytes[cut + 1..cut2.max(cut + 1)]);
+                parts.extend(&bytes[cut2.max(cut + 1)..]);
+                assert_eq!(parts.finish(), one.finish(), "{cut} {cut2}");
+            }
+        }
+        assert_eq!(Sig::of(&bytes), {
+            let mut s = Sig::default();
+            bytes.iter().for_each(|&b| s.push(b));
+            s.finish()
+        });
     }
 
     #[test]

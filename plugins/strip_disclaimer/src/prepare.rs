@@ -537,19 +537,16 @@ pub fn key_sig(key: &[u8], digits: bool) -> u64 {
     if key.is_empty() {
         0
     } else if digits {
+        // The runs between digit runs go in whole, each digit run as one `0`.
         let mut folded = Sig::default();
-        let mut in_digits = false;
-        for &b in key {
-            if b.is_ascii_digit() {
-                if !in_digits {
-                    folded.push(b'0');
-                }
-                in_digits = true;
-            } else {
-                folded.push(b);
-                in_digits = false;
-            }
+        let mut rest = key;
+        while let Some(d) = rest.iter().position(u8::is_ascii_digit) {
+            folded.extend(&rest[..d]);
+            folded.push(b'0');
+            let run = rest[d..].iter().take_while(|b| b.is_ascii_digit()).count();
+            rest = &rest[d + run..];
         }
+        folded.extend(rest);
         folded.finish()
     } else {
         Sig::of(key)

@@ -375,24 +375,34 @@ fn one_pass(raw: &str, out: &mut Vec<u8>) -> Option<(Features, u64)> {
 /// time, so the branches that remain are taken once per word, not per byte.
 fn ascii_pass(raw: &str, out: &mut Vec<u8>) -> (Features, u64) {
     let bytes = raw.as_bytes();
-    // Features: the same counts as `one_pass`, from the same flags. A word
-    // (for capitals) starts after whitespace or at the line's start.
-    let (mut nonspace, mut latin, mut symbols) = (0u32, 0u32, 0u32);
-    let (mut alpha_words, mut caps) = (0u32, 0u32);
-    let mut after_space = 1u32;
-    let mut seen = 0u8;
-    for &b in bytes {
+    // Features: the same counts as `one_pass`, from the same byte classes
+    // (`ASCII_FLAGS`), eight bytes at a time as masks, the tail byte by
+    // byte. A word (for capitals) starts after whitespace or at the line's
+    // start.
+    let mut c = ascii_counts(bytes);
+    let tail = bytes.len() - bytes.len() % 8;
+    let mut after_space = c.ends_in_space;
+    let mut seen = if c.digits { R_DIGIT } else { 0 };
+    for &b in &bytes[tail..] {
         let f = ASCII_FLAGS[usize::from(b & 0x7F)];
         seen |= f;
         let space = u32::from(f & R_SPACE != 0);
         let alpha = u32::from(f & R_ALPHA != 0);
-        nonspace += 1 - space;
-        latin += alpha;
-        alpha_words += alpha & after_space;
-        caps += u32::from(f & R_UPPER != 0) & after_space;
-        symbols += u32::from(f & (R_SPACE | R_ALPHA | R_PLAIN) == 0);
+        c.nonspace += 1 - space;
+        c.latin += alpha;
+        c.alpha_words += alpha & after_space;
+        c.caps += u32::from(f & R_UPPER != 0) & after_space;
+        c.symbols += u32::from(f & (R_SPACE | R_ALPHA | R_PLAIN) == 0);
         after_space = space;
     }
+    let AsciiCounts {
+        nonspace,
+        latin,
+        symbols,
+        alpha_words,
+        caps,
+        ..
+    } = c;
     let start = out.len();
     let k = ascii_key_padded(bytes, out);
     // Words and stop words, read off the finished key. Sixteen bytes past
@@ -438,6 +448,69 @@ fn ascii_pass(raw: &str, out: &mut Vec<u8>) -> (Features, u64) {
         },
     };
     (f, key_sig(&out[start..], seen & R_DIGIT != 0))
+}
+
+/// Feature counts of the whole eight-byte chunks of an ASCII line.
+#[derive(Debug, Default)]
+struct AsciiCounts {
+    nonspace: u32,
+    latin: u32,
+    symbols: u32,
+    alpha_words: u32,
+    caps: u32,
+    /// Some byte is a digit.
+    digits: bool,
+    /// 1 when the last counted byte is whitespace (or none was counted).
+    ends_in_space: u32,
+}
+
+/// [`AsciiCounts`] of `bytes`' whole eight-byte chunks, each chunk's byte
+/// classes as masks (the classes of `ASCII_FLAGS`, as comparisons that
+/// cannot carry between bytes since every byte is below 0x80).
+fn ascii_counts(bytes: &[u8]) -> AsciiCounts {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // High bit of each byte at least `lo`.
+    let ge = |v: u64, lo: u8| v.wrapping_add(ONES * u64::from(0x80 - lo)) & HIGH;
+    let eq = |v: u64, b: u8| {
+        let t = v ^ (ONES * u64::from(b));
+        !((t & !HIGH).wrapping_add(!HIGH) | t | !HIGH)
+    };
+    let mut c = AsciiCounts {
+        ends_in_space: 1,
+        ..AsciiCounts::default()
+    };
+    // Whitespace before the chunk's first byte, as that byte's high bit.
+    let mut carry = 0x80u64;
+    for chunk in bytes.chunks_exact(8) {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(chunk);
+        let x = u64::from_le_bytes(w);
+        // Tab, LF, VT, FF, CR and space.
+        let space = (ge(x, b'\t') & !ge(x, b'\r' + 1)) | eq(x, b' ');
+        let lower = x | (ONES * 0x20);
+        let alpha = ge(lower, b'a') & !ge(lower, b'z' + 1);
+        let upper = ge(x, b'A') & !ge(x, b'Z' + 1);
+        let digit = ge(x, b'0') & !ge(x, b'9' + 1);
+        // Digits and ! " $ % & ' ( ) , - . / : ; ?: everything in '!'..='?'
+        // but # * + < = >.
+        let plain = ge(x, b'!')
+            & !ge(x, b'?' + 1)
+            & !eq(x, b'#')
+            & !eq(x, b'*')
+            & !eq(x, b'+')
+            & !(ge(x, b'<') & !ge(x, b'>' + 1));
+        let after_space = (space << 8) | carry;
+        c.nonspace += 8 - space.count_ones();
+        c.latin += alpha.count_ones();
+        c.symbols += (!(space | alpha | plain) & HIGH).count_ones();
+        c.alpha_words += (alpha & after_space).count_ones();
+        c.caps += (upper & after_space).count_ones();
+        c.digits |= digit != 0;
+        carry = space >> 56;
+        c.ends_in_space = u32::from(carry != 0);
+    }
+    c
 }
 
 /// Append the key of an ASCII line to `out`: the same bytes as

@@ -76,6 +76,16 @@ pub fn line_sig_with(raw: &str, h: &mut Vec<u8>) -> (u64, usize) {
     if raw.is_ascii() {
         return ascii_sig(bytes, h);
     }
+    if let Some(a) = crate::prepare::ascii_stand_in(raw) {
+        return ascii_sig(a.as_bytes(), h);
+    }
+    general_sig(raw, h)
+}
+
+/// [`line_sig_with`] character by character: any line.
+pub(crate) fn general_sig(raw: &str, h: &mut Vec<u8>) -> (u64, usize) {
+    let bytes = raw.as_bytes();
+    h.clear();
     let mut words = 0usize;
     // A word break is pending before the first word too; it emits a space
     // only between words.

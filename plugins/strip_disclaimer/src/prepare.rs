@@ -57,6 +57,8 @@ impl Keys {
             let s = joined.len();
             let one = if l.text.is_ascii() {
                 Some(ascii_pass(l.text, &mut joined))
+            } else if let Some(a) = ascii_stand_in(l.text) {
+                Some(ascii_pass(&a, &mut joined))
             } else {
                 one_pass(l.text, &mut joined)
             };
@@ -626,6 +628,41 @@ pub fn key_sig(key: &[u8], digits: bool) -> u64 {
     }
 }
 
+/// The line with each non-ASCII character replaced by an ASCII one that
+/// every reader of a line treats the same way, when it has only such
+/// characters: then the ASCII paths give its key, features and learned
+/// signature. Typographic quotes, dashes, bullets, `»`, `£`, `©` and the
+/// no-break space make most non-ASCII news lines non-ASCII; each stand-in
+/// has the same key role ([`role`]), the same feature class (whitespace,
+/// prose punctuation or symbol, see [`classify::is_prose_punct`]), the same
+/// membership in [`classify::is_terminal`]'s closing marks and the same
+/// effect on [`line_sig`] (break or dropped). A test checks the ASCII path
+/// on stand-ins against the general loop.
+pub(crate) fn ascii_stand_in(raw: &str) -> Option<String> {
+    let mut out = String::with_capacity(raw.len());
+    for c in raw.chars() {
+        out.push(match c {
+            c if c.is_ascii() => c,
+            // Dropped, prose punctuation, a closing mark.
+            '’' => '\'',
+            '”' => '"',
+            // Dropped, prose punctuation, not a closing mark.
+            '‘' | '“' | '£' => '%',
+            // A break, prose punctuation.
+            '–' | '—' => '-',
+            // A break, a symbol.
+            '•' | '·' => '|',
+            // Dropped, a symbol, a closing mark.
+            '»' => '*',
+            // Dropped, a symbol.
+            '©' => '#',
+            '\u{A0}' => ' ',
+            _ => return None,
+        });
+    }
+    Some(out)
+}
+
 /// What a character does to a key.
 enum Role {
     /// Kept, lowercased.
@@ -934,6 +971,25 @@ mod tests {
             assert_eq!(table.contains(k), set.contains(&k), "{w}");
         }
         assert!(!table.contains(0));
+    }
+
+    #[test]
+    fn stand_ins_get_what_the_general_loop_gives() {
+        let alphabet: Vec<char> = "aZ9 .,\"'*%#|-’”‘“£–—•·»©\u{A0}".chars().collect();
+        let long = ["themselves", "abovementioned"];
+        let words: Vec<&str> = WORDS.iter().chain(&long).copied().collect();
+        for s in random_lines(&alphabet, &words) {
+            let Some(a) = ascii_stand_in(&s) else {
+                panic!("{s:?} has a stand-in");
+            };
+            let (mut x, mut y) = (Vec::new(), Vec::new());
+            assert_eq!(Some(ascii_pass(&a, &mut x)), one_pass(&s, &mut y), "{s:?}");
+            assert_eq!(x, y, "{s:?}");
+            let general = crate::learned::general_sig(&s, &mut Vec::new());
+            assert_eq!(line_sig(&s), general, "{s:?}");
+        }
+        assert_eq!(ascii_stand_in("café"), None);
+        assert_eq!(ascii_stand_in("a … b"), None);
     }
 
     #[test]

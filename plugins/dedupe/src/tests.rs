@@ -269,6 +269,27 @@ fn with_near_paragraphs_a_line_is_not_a_near_repeat_of_its_own_paragraph() {
 }
 
 #[test]
+fn what_is_left_of_a_paragraph_is_checked_as_a_paragraph() {
+    // Found by the `dedupe` fuzz target (fuzz/fuzz_targets/dedupe.rs): once
+    // the repeated last line of the third paragraph went, the two lines left
+    // were the first line wrapped in two, which only a second pass removed.
+    let input = "Para one is long enough to coStrike Para one isunt h\n\n\
+                 Para o long enough to count here \n\n\
+                 Para one is long enough to coStrike Para one isunt \nh\n\
+                 Para o long enough to count here\n\noeng";
+    let once = crate::within::dedupe_within(input, 30, false);
+    assert_eq!(
+        once.text.as_deref(),
+        Some(
+            "Para one is long enough to coStrike Para one isunt h\n\n\
+             Para o long enough to count here\n\noeng\n"
+        )
+    );
+    let twice = crate::within::dedupe_within(once.text_or(input), 30, false);
+    assert_eq!(twice.text, None);
+}
+
+#[test]
 fn keep_longest_and_keep_field() {
     let s = story("delta", 10);
     let short = format!("H\n{}\n", s[..9].join("\n"));

@@ -175,16 +175,38 @@ pub fn analyze(text: &str, min_chars: usize, near: bool) -> Analysis<'_> {
             }
             paragraph = Some((key, hash));
         }
+        let mut removed_some = false;
         for l in members {
             let (key, hash) = (keys[l.index], key_hashes[l.index]);
             if repeats(key, hash, &seen, &kept_words) {
                 keep[l.index] = false;
+                removed_some = true;
             } else {
                 record(key, hash, &mut seen, &mut kept_words);
             }
         }
         if let Some((key, hash)) = paragraph {
             record(key, hash, &mut seen, &mut kept_words);
+        }
+        if removed_some {
+            // What is left of the paragraph is one paragraph of the output:
+            // a copy of earlier text as a whole goes now, not on a second
+            // pass. Exact copies only: with `near`, two lines left are one
+            // word away from the longer one, which was just recorded.
+            let left: Vec<&str> = members
+                .iter()
+                .filter(|l| keep[l.index] && !keys[l.index].is_empty())
+                .map(|l| keys[l.index])
+                .collect();
+            if left.len() > 1 {
+                let key = left.join(" ");
+                let hash = hash128(key.as_bytes());
+                if long_enough(&key) && !seen.insert(hash) {
+                    for l in members {
+                        keep[l.index] = false;
+                    }
+                }
+            }
         }
     }
     for (i, h) in key_hashes.iter().enumerate() {

@@ -619,16 +619,7 @@ mod tests {
         let alphabet: Vec<char> = "aZ9 0\t-/|,.;:'\"()!?_$%&#*+=@~^`<>[]{}\\"
             .chars()
             .collect();
-        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
-        for _ in 0..5000 {
-            let mut s = String::new();
-            for _ in 0..(x % 40) {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
-                s.push(alphabet[(x % alphabet.len() as u64) as usize]);
-            }
-            x = x.wrapping_add(1);
+        for s in crate::tests::walk_strings(&alphabet, 0x9E37_79B9_7F4A_7C15, 40, 5000) {
             let general = line_sig(&format!("{s}\u{2022}"));
             assert_eq!(line_sig(&s), general, "{s:?}");
         }

@@ -822,17 +822,7 @@ mod tests {
             "aZ9 \t-/|,.;:'\"()!?_…–—·•‘’“”«»£€©®°×éÉßÿŁłĲŀ™½ﬁ\u{A0}\u{2009}\u{301}Жх中"
                 .chars()
                 .collect();
-        // A fixed pseudo-random walk over the alphabet (no test dependency on a RNG crate).
-        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
-        for _ in 0..5000 {
-            let mut s = String::new();
-            for _ in 0..(x % 24) {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
-                s.push(alphabet[(x % alphabet.len() as u64) as usize]);
-            }
-            x = x.wrapping_add(1);
+        for s in crate::tests::walk_strings(&alphabet, 0x9E37_79B9_7F4A_7C15, 24, 5000) {
             assert_eq!(fast(&s), normalize_for_match(&s), "input {s:?}");
         }
         let seed = include_str!("../tests_fixtures/menafn-kursk.txt");
@@ -922,18 +912,10 @@ mod tests {
         // Mostly letters, digits and single spaces, so that whole eight-byte
         // chunks take the word-at-a-time path, with the bytes that break it
         // (double spaces, tabs, punctuation, control bytes) now and then.
-        let alphabet = b"aaaaaaaaaaaaaaaaaaaaZZZbbb999      .,\t-'\x10\x7f@[`{";
-        let mut x: u64 = 0x1234_5678_9ABC_DEF1;
-        for _ in 0..20000 {
-            let mut s = Vec::new();
-            for _ in 0..(x % 40) {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
-                s.push(alphabet[(x % alphabet.len() as u64) as usize]);
-            }
-            x = x.wrapping_add(1);
-            let s = String::from_utf8(s).expect("ASCII");
+        let alphabet: Vec<char> = "aaaaaaaaaaaaaaaaaaaaZZZbbb999      .,\t-'\x10\x7f@[`{"
+            .chars()
+            .collect();
+        for s in crate::tests::walk_strings(&alphabet, 0x1234_5678_9ABC_DEF1, 40, 20000) {
             let mut key = b"prefix".to_vec();
             ascii_key(s.as_bytes(), &mut key);
             assert_eq!(key[6..], *normalize_for_match(&s).as_bytes(), "{s:?}");

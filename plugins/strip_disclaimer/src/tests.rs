@@ -3,6 +3,31 @@
 use super::*;
 use textmill_plugin_sdk::{Action, serde_json::json};
 
+/// `count` strings of fewer than `max_len` characters from `alphabet`, by a
+/// fixed xorshift walk from `seed`: inputs for the tests that hold a fast
+/// path to its reference, the same on every run without an RNG dependency.
+pub(crate) fn walk_strings(
+    alphabet: &[char],
+    seed: u64,
+    max_len: u64,
+    count: usize,
+) -> Vec<String> {
+    let mut x = seed;
+    (0..count)
+        .map(|_| {
+            let mut s = String::new();
+            for _ in 0..(x % max_len) {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                s.push(alphabet[(x % alphabet.len() as u64) as usize]);
+            }
+            x = x.wrapping_add(1);
+            s
+        })
+        .collect()
+}
+
 /// The seed page (MENAFN, as scraped; see /work/shared/examples/seed).
 const SEED: &str = include_str!("../tests_fixtures/menafn-kursk.txt");
 

@@ -220,7 +220,9 @@ impl Target<'_> {
 
     fn write(&mut self, out: &Output) -> Result<()> {
         match (self, out) {
-            (Target::Final(sink), Output::Docs(docs)) => docs.iter().try_for_each(|d| sink.write(d)),
+            (Target::Final(sink), Output::Docs(docs)) => {
+                docs.iter().try_for_each(|d| sink.write(d))
+            }
             (Target::Final(sink), Output::Encoded { bytes, .. }) => sink.write_jsonl(bytes),
             (Target::Spill(f), Output::Encoded { bytes, .. }) => f.write_all(bytes),
             (Target::Spill(f), Output::Docs(docs)) => {

@@ -24,7 +24,11 @@ use std::sync::Arc;
 pub(crate) fn encode(doc: &Document, out: &mut Vec<u8>) {
     out.extend_from_slice(&doc.ordinal.to_le_bytes());
     out.extend_from_slice(&doc.origin.line.to_le_bytes());
-    for part in [doc.origin.file.as_bytes(), doc.id.as_bytes(), doc.text.as_bytes()] {
+    for part in [
+        doc.origin.file.as_bytes(),
+        doc.id.as_bytes(),
+        doc.text.as_bytes(),
+    ] {
         out.extend_from_slice(&(part.len() as u64).to_le_bytes());
         out.extend_from_slice(part);
     }
@@ -117,8 +121,8 @@ impl SpillReader {
         let id = self.string("id")?;
         let text = self.string("text")?;
         let record = self.part()?;
-        let record: Map<String, Value> = serde_json::from_slice(&record)
-            .map_err(|e| self.corrupt(&format!("record: {e}")))?;
+        let record: Map<String, Value> =
+            serde_json::from_slice(&record).map_err(|e| self.corrupt(&format!("record: {e}")))?;
         Ok(Document {
             ordinal,
             id,

@@ -747,55 +747,46 @@ pub fn run(pipeline: &mut Pipeline, paths: &RunPaths, options: &RunOptions) -> R
                 });
             }
         };
-        if let Some(corpus) = pass.observe {
-            let spill_path = checkpoints.spill_path(pass_no);
-            let mut spill = match here {
-                Some(ck) => AtomicFile::resume(&spill_path, ck.target_len)?,
-                None => AtomicFile::create(&spill_path)?,
-            };
-            let states = run_pass(
-                &pool,
-                in_flight,
-                &pass,
-                source,
-                &mut Target::Spill(&mut spill),
-                &mut rejects,
-                &mut run,
-                &report,
-                &options.cancel,
-                start,
-                Some(&mut checkpoints),
-            )?;
-            spill.commit()?;
-            let merge_started = Instant::now();
-            let merged = merge_states(pipeline, corpus, &states)?;
-            drop(states);
-            crate::write::write_file_atomically(&checkpoints.merged_path(pass_no), &merged)?;
-            finish_stage(pipeline, corpus, &merged)?;
-            run.stages[corpus].seconds += merge_started.elapsed().as_secs_f64();
-            checkpoints.pass_done(&mut rejects, &run, pass_no)?;
-            source = spill_source(&spill_path)?;
-        } else {
-            let mut out = match here {
-                Some(ck) => Sink::resume(&paths.output, ck.target_len)?,
-                None => Sink::open(&paths.output)?,
-            };
-            run_pass(
-                &pool,
-                in_flight,
-                &pass,
-                source,
-                &mut Target::Final(&mut out),
-                &mut rejects,
-                &mut run,
-                &report,
-                &options.cancel,
-                start,
-                Some(&mut checkpoints),
-            )?;
-            sink = Some(out);
+        // A pass that observes a corpus stage spills for the next; the last writes the output.
+        let spill_path = checkpoints.spill_path(pass_no);
+        let (mut spill, mut out) = (None, None);
+        let mut target = match (pass.observe, here) {
+            (Some(_), Some(ck)) => {
+                Target::Spill(spill.insert(AtomicFile::resume(&spill_path, ck.target_len)?))
+            }
+            (Some(_), None) => Target::Spill(spill.insert(AtomicFile::create(&spill_path)?)),
+            (None, Some(ck)) => {
+                Target::Final(out.insert(Sink::resume(&paths.output, ck.target_len)?))
+            }
+            (None, None) => Target::Final(out.insert(Sink::open(&paths.output)?)),
+        };
+        let states = run_pass(
+            &pool,
+            in_flight,
+            &pass,
+            source,
+            &mut target,
+            &mut rejects,
+            &mut run,
+            &report,
+            &options.cancel,
+            start,
+            Some(&mut checkpoints),
+        )?;
+        drop(target);
+        let (Some(corpus), Some(spill)) = (pass.observe, spill) else {
+            sink = out;
             break;
-        }
+        };
+        spill.commit()?;
+        let merge_started = Instant::now();
+        let merged = merge_states(pipeline, corpus, &states)?;
+        drop(states);
+        crate::write::write_file_atomically(&checkpoints.merged_path(pass_no), &merged)?;
+        finish_stage(pipeline, corpus, &merged)?;
+        run.stages[corpus].seconds += merge_started.elapsed().as_secs_f64();
+        checkpoints.pass_done(&mut rejects, &run, pass_no)?;
+        source = spill_source(&spill_path)?;
     }
     run.rejects_written = rejects.count;
     rejects.commit()?;

@@ -312,42 +312,43 @@ fn shard_pass(
         }
     };
     let in_flight = threads * 2 + 1;
-    if let Some(corpus) = plan.observe {
-        let mut spill = AtomicFile::create(&out.shard_file(pass, shard.index, "spill"))?;
-        let states = run_pass(
-            &pool,
-            in_flight,
-            &plan,
-            source,
-            &mut Target::Spill(&mut spill),
-            &mut rejects,
-            &mut run,
-            &report,
-            &options.cancel,
-            Default::default(),
-            None,
-        )?;
+    let (mut spill, mut sink) = (None, None);
+    let mut target = match plan.observe {
+        Some(_) => Target::Spill(spill.insert(AtomicFile::create(&out.shard_file(
+            pass,
+            shard.index,
+            "spill",
+        ))?)),
+        None => Target::Final(sink.insert(Sink::open(&out.part(shard.index, ".jsonl"))?)),
+    };
+    let result = run_pass(
+        &pool,
+        in_flight,
+        &plan,
+        source,
+        &mut target,
+        &mut rejects,
+        &mut run,
+        &report,
+        &options.cancel,
+        Default::default(),
+        None,
+    );
+    drop(target);
+    let states = match result {
+        Ok(states) => states,
+        Err(e) => {
+            if let Some(sink) = sink {
+                sink.abandon();
+            }
+            return Err(e);
+        }
+    };
+    if let (Some(corpus), Some(spill)) = (plan.observe, spill) {
         spill.commit()?;
         let state = merge_states(pipeline, corpus, &states)?;
         write_atomic(&out.shard_file(pass, shard.index, "state"), &state)?;
-    } else {
-        let mut sink = Sink::open(&out.part(shard.index, ".jsonl"))?;
-        if let Err(e) = run_pass(
-            &pool,
-            in_flight,
-            &plan,
-            source,
-            &mut Target::Final(&mut sink),
-            &mut rejects,
-            &mut run,
-            &report,
-            &options.cancel,
-            Default::default(),
-            None,
-        ) {
-            sink.abandon();
-            return Err(e);
-        }
+    } else if let Some(sink) = sink {
         sink.commit()?;
     }
     run.rejects_written = rejects.count;

@@ -16,16 +16,7 @@ use textmill_text::{normalize::normalize_for_match, shingle::word_shingles};
 fn dedupe(c: &mut Criterion) {
     let sample = textmill_bench::sample_docs();
     let bytes = textmill_bench::text_bytes(&sample);
-    let docs: Vec<Doc<'_>> = sample
-        .iter()
-        .enumerate()
-        .map(|(i, d)| Doc {
-            ordinal: i as u64,
-            id: &d.id,
-            text: &d.text,
-            fields_json: &d.fields_json,
-        })
-        .collect();
+    let docs: Vec<Doc<'_>> = textmill_bench::doc_views(&sample);
     let config = Config::default();
     let perms = lsh::permutations(config.num_perm);
     let shingles: Vec<Vec<u64>> = sample

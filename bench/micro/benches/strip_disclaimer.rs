@@ -9,16 +9,7 @@ use textmill_strip_disclaimer::StripDisclaimer;
 fn bench(c: &mut Criterion) {
     let sample = textmill_bench::sample_docs();
     let bytes = textmill_bench::text_bytes(&sample);
-    let docs: Vec<Doc<'_>> = sample
-        .iter()
-        .enumerate()
-        .map(|(i, d)| Doc {
-            ordinal: i as u64,
-            id: &d.id,
-            text: &d.text,
-            fields_json: &d.fields_json,
-        })
-        .collect();
+    let docs: Vec<Doc<'_>> = textmill_bench::doc_views(&sample);
     let finished = |config: serde_json::Value| {
         let mut stage = StripDisclaimer::from_config(&config).expect("config");
         let state = stage.observe(&docs).expect("observe");

@@ -63,3 +63,16 @@ pub fn sample_docs() -> Vec<SampleDoc> {
 pub fn text_bytes(docs: &[SampleDoc]) -> u64 {
     docs.iter().map(|d| d.text.len() as u64).sum()
 }
+
+/// The documents as the plugin SDK's views, numbered in file order.
+pub fn doc_views(docs: &[SampleDoc]) -> Vec<textmill_plugin_sdk::Doc<'_>> {
+    docs.iter()
+        .enumerate()
+        .map(|(i, d)| textmill_plugin_sdk::Doc {
+            ordinal: i as u64,
+            id: &d.id,
+            text: &d.text,
+            fields_json: &d.fields_json,
+        })
+        .collect()
+}

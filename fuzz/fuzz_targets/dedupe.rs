@@ -11,8 +11,8 @@ use libfuzzer_sys::fuzz_target;
 use std::sync::Mutex;
 use textmill_dedupe::Dedupe;
 use textmill_dedupe::within::dedupe_within;
-use textmill_fuzz::{assert_lines_subsequence, batch_texts, fields_json};
-use textmill_plugin_sdk::{Action, CorpusStage, Doc, Plugin, Stats};
+use textmill_fuzz::{Batch, assert_lines_subsequence, learn};
+use textmill_plugin_sdk::{Action, CorpusStage, Plugin, Stats};
 
 /// `finish` replaces every decision, so one stage serves every input.
 static STAGE: Mutex<Option<Dedupe>> = Mutex::new(None);
@@ -21,18 +21,10 @@ fuzz_target!(|data: &[u8]| {
     let mut guard = STAGE.lock().unwrap_or_else(|e| e.into_inner());
     let stage =
         guard.get_or_insert_with(|| Dedupe::from_config(&serde_json::json!({})).expect("config"));
-    let texts = batch_texts(data);
-    let fields: Vec<String> = (0..texts.len()).map(fields_json).collect();
-    let ids: Vec<String> = (0..texts.len()).map(|i| format!("d{i}")).collect();
-    let docs: Vec<Doc<'_>> = (0..texts.len())
-        .map(|i| Doc { ordinal: i as u64, id: &ids[i], text: &texts[i], fields_json: &fields[i] })
-        .collect();
-    let (a, b) = docs.split_at(docs.len() / 2);
-    let sa = stage.observe(a).expect("observe");
-    let sb = stage.observe(b).expect("observe");
+    let batch = Batch::of(data);
+    let docs = batch.docs();
     // Batches may finish in any order; the ordinal decides.
-    let merged = stage.merge(&[&sb, &sa]).expect("merge");
-    stage.finish(&merged).expect("finish");
+    learn(stage, &docs, true);
     let (min_chars, near) = (stage.config().min_line_chars, stage.config().near_paragraphs);
     let outs: Vec<_> = docs.iter().map(|d| stage.apply(d, &mut Stats::default())).collect();
     for (d, out) in docs.iter().zip(&outs) {
@@ -45,7 +37,7 @@ fuzz_target!(|data: &[u8]| {
             Action::Drop(reason) => {
                 assert_eq!(reason, "duplicate");
                 let of = out.detail["duplicate_of"].as_str().expect("duplicate_of");
-                let i = ids.iter().position(|id| id == of).expect("duplicate_of a batch id");
+                let i = docs.iter().position(|d| d.id == of).expect("duplicate_of a batch id");
                 assert!(!matches!(outs[i].action, Action::Drop(_)), "duplicate of a dropped doc");
             }
             Action::Error(e) => panic!("error outcome: {e}"),

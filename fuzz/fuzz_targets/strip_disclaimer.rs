@@ -10,8 +10,8 @@
 
 use libfuzzer_sys::fuzz_target;
 use std::sync::Mutex;
-use textmill_fuzz::{assert_lines_subsequence, batch_texts, fields_json};
-use textmill_plugin_sdk::{Action, CorpusStage, Doc, Plugin, Stats};
+use textmill_fuzz::{Batch, assert_lines_subsequence, learn};
+use textmill_plugin_sdk::{Action, CorpusStage, Plugin, Stats};
 use textmill_strip_disclaimer::StripDisclaimer;
 
 /// Built once (compiling the rule packs is slow); `finish` replaces all
@@ -30,17 +30,9 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     let stage = &mut stages[which as usize % 2];
-    let texts = batch_texts(rest);
-    let fields: Vec<String> = (0..texts.len()).map(fields_json).collect();
-    let ids: Vec<String> = (0..texts.len()).map(|i| format!("d{i}")).collect();
-    let docs: Vec<Doc<'_>> = (0..texts.len())
-        .map(|i| Doc { ordinal: i as u64, id: &ids[i], text: &texts[i], fields_json: &fields[i] })
-        .collect();
-    let (a, b) = docs.split_at(docs.len() / 2);
-    let sa = stage.observe(a).expect("observe");
-    let sb = stage.observe(b).expect("observe");
-    let merged = stage.merge(&[&sa, &sb]).expect("merge");
-    stage.finish(&merged).expect("finish");
+    let batch = Batch::of(rest);
+    let docs = batch.docs();
+    learn(stage, &docs, false);
     for d in &docs {
         let out = stage.apply(d, &mut Stats::default());
         match &out.action {

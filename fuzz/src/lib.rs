@@ -1,6 +1,7 @@
 //! Helpers shared by the fuzz targets: cutting one fuzz input into a small
 //! batch of documents, and the invariants more than one target asserts.
 
+use textmill_plugin_sdk::{CorpusStage, Doc};
 use textmill_text::lines::lines;
 
 /// The byte that separates documents in a batch input. 0xFF never occurs in
@@ -23,6 +24,48 @@ pub fn batch_texts(data: &[u8]) -> Vec<String> {
 /// the per-site layers of corpus stages see more than one document per site.
 pub fn fields_json(i: usize) -> String {
     format!("{{\"url\":\"https://www.site{}.example/story/{i}\"}}", i % 2)
+}
+
+/// A fuzzed batch: the texts of [`batch_texts`] with ids `d0`, `d1`, … and
+/// the fields of [`fields_json`].
+pub struct Batch {
+    texts: Vec<String>,
+    ids: Vec<String>,
+    fields: Vec<String>,
+}
+
+impl Batch {
+    /// The batch cut from `data`.
+    pub fn of(data: &[u8]) -> Batch {
+        let texts = batch_texts(data);
+        let ids = (0..texts.len()).map(|i| format!("d{i}")).collect();
+        let fields = (0..texts.len()).map(fields_json).collect();
+        Batch { texts, ids, fields }
+    }
+
+    /// The documents as a stage sees them, numbered in batch order.
+    pub fn docs(&self) -> Vec<Doc<'_>> {
+        (0..self.texts.len())
+            .map(|i| Doc {
+                ordinal: i as u64,
+                id: &self.ids[i],
+                text: &self.texts[i],
+                fields_json: &self.fields[i],
+            })
+            .collect()
+    }
+}
+
+/// Let a corpus stage learn `docs` as the host does: observe two halves,
+/// merge their states (the second half's first when `reversed`: batches may
+/// finish in any order) and finish.
+pub fn learn<S: CorpusStage>(stage: &mut S, docs: &[Doc<'_>], reversed: bool) {
+    let (a, b) = docs.split_at(docs.len() / 2);
+    let sa = stage.observe(a).expect("observe");
+    let sb = stage.observe(b).expect("observe");
+    let states: [&[u8]; 2] = if reversed { [&sb, &sa] } else { [&sa, &sb] };
+    let merged = stage.merge(&states).expect("merge");
+    stage.finish(&merged).expect("finish");
 }
 
 /// Assert that every non-blank line of `output` is, in order, a distinct

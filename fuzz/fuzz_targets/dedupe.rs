@@ -25,20 +25,36 @@ fuzz_target!(|data: &[u8]| {
     let docs = batch.docs();
     // Batches may finish in any order; the ordinal decides.
     learn(stage, &docs, true);
-    let (min_chars, near) = (stage.config().min_line_chars, stage.config().near_paragraphs);
-    let outs: Vec<_> = docs.iter().map(|d| stage.apply(d, &mut Stats::default())).collect();
+    let (min_chars, near) = (
+        stage.config().min_line_chars,
+        stage.config().near_paragraphs,
+    );
+    let outs: Vec<_> = docs
+        .iter()
+        .map(|d| stage.apply(d, &mut Stats::default()))
+        .collect();
     for (d, out) in docs.iter().zip(&outs) {
         match &out.action {
             Action::Keep => {}
             Action::Replace(t) => {
                 assert_lines_subsequence(d.text, t, false);
-                assert_eq!(dedupe_within(t, min_chars, near).text, None, "second pass removed more");
+                assert_eq!(
+                    dedupe_within(t, min_chars, near).text,
+                    None,
+                    "second pass removed more"
+                );
             }
             Action::Drop(reason) => {
                 assert_eq!(reason, "duplicate");
                 let of = out.detail["duplicate_of"].as_str().expect("duplicate_of");
-                let i = docs.iter().position(|d| d.id == of).expect("duplicate_of a batch id");
-                assert!(!matches!(outs[i].action, Action::Drop(_)), "duplicate of a dropped doc");
+                let i = docs
+                    .iter()
+                    .position(|d| d.id == of)
+                    .expect("duplicate_of a batch id");
+                assert!(
+                    !matches!(outs[i].action, Action::Drop(_)),
+                    "duplicate of a dropped doc"
+                );
             }
             Action::Error(e) => panic!("error outcome: {e}"),
         }

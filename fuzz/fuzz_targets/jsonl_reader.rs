@@ -33,13 +33,31 @@ fn dir() -> &'static PathBuf {
 fn summary(item: &Item) -> (u64, String, String, String) {
     match item {
         Item::Doc(d) => (d.origin.line, d.id.clone(), d.text.clone(), String::new()),
-        Item::Reject(r) => (r.origin.line, r.id.clone().unwrap_or_default(), String::new(), r.reason.clone()),
+        Item::Reject(r) => (
+            r.origin.line,
+            r.id.clone().unwrap_or_default(),
+            String::new(),
+            r.reason.clone(),
+        ),
     }
 }
 
-fn read(path: &std::path::Path, kind: FileKind, size: u64, range: Option<std::ops::Range<u64>>, config: &InputConfig) -> Vec<Item> {
+fn read(
+    path: &std::path::Path,
+    kind: FileKind,
+    size: u64,
+    range: Option<std::ops::Range<u64>>,
+    config: &InputConfig,
+) -> Vec<Item> {
     let plan = InputPlan {
-        files: vec![InputFile { path: path.to_path_buf(), name: Arc::from("in.jsonl"), kind, size, index: 0, range }],
+        files: vec![InputFile {
+            path: path.to_path_buf(),
+            name: Arc::from("in.jsonl"),
+            kind,
+            size,
+            index: 0,
+            range,
+        }],
         ..InputPlan::default()
     };
     Reader::new(plan, config).collect()
@@ -57,7 +75,11 @@ fuzz_target!(|data: &[u8]| {
     let config = InputConfig {
         path: None,
         format: InputFormat::Auto,
-        invalid_utf8: if mode & 4 == 0 { Utf8Policy::Reject } else { Utf8Policy::Lossy },
+        invalid_utf8: if mode & 4 == 0 {
+            Utf8Policy::Reject
+        } else {
+            Utf8Policy::Lossy
+        },
         max_document_bytes: if mode & 8 == 0 { 64 << 20 } else { 200 },
     };
     let path = dir().join(format!("in.{ext}"));
@@ -71,7 +93,10 @@ fuzz_target!(|data: &[u8]| {
         let line = match item {
             Item::Doc(d) => {
                 assert!(!d.text.trim().is_empty() && !d.text.contains('\0'));
-                assert!(last_ordinal.is_none_or(|o| o < d.ordinal), "ordinals not increasing");
+                assert!(
+                    last_ordinal.is_none_or(|o| o < d.ordinal),
+                    "ordinals not increasing"
+                );
                 last_ordinal = Some(d.ordinal);
                 assert!(d.record.get("text").is_some_and(|t| t.is_null()));
                 d.origin.line
@@ -98,11 +123,20 @@ fuzz_target!(|data: &[u8]| {
         .iter()
         .enumerate()
         .filter(|(i, p)| {
-            let p = if *i == 0 { p.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(p) } else { p };
+            let p = if *i == 0 {
+                p.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(p)
+            } else {
+                p
+            };
             p.len() > max || !p.iter().all(u8::is_ascii_whitespace)
         })
         .count();
-    assert_eq!(items.len(), expected, "items for {} non-blank lines", expected);
+    assert_eq!(
+        items.len(),
+        expected,
+        "items for {} non-blank lines",
+        expected
+    );
 
     // Two shards, cut anywhere, read what the whole file reads.
     if size > 0 {
@@ -111,6 +145,9 @@ fuzz_target!(|data: &[u8]| {
         sharded.extend(read(&path, kind, size, Some(cut..size), &config));
         let whole: Vec<_> = items.iter().map(summary).collect();
         let parts: Vec<_> = sharded.iter().map(summary).collect();
-        assert_eq!(whole, parts, "shards cut at {cut} differ from the whole file");
+        assert_eq!(
+            whole, parts,
+            "shards cut at {cut} differ from the whole file"
+        );
     }
 });

@@ -14,20 +14,34 @@ fuzz_target!(|data: &[u8]| {
     for (i, l) in ls.iter().enumerate() {
         assert_eq!(l.index, i);
         let span = l.span();
-        assert!(span.start >= at && span.end <= text.len(), "span {span:?} out of order or bounds");
+        assert!(
+            span.start >= at && span.end <= text.len(),
+            "span {span:?} out of order or bounds"
+        );
         assert!(text.is_char_boundary(span.start) && text.is_char_boundary(span.end));
         assert_eq!(&text[span.clone()], l.text);
-        assert!(!l.text.contains('\n') && !l.text.contains('\r'), "{:?}", l.text);
+        assert!(
+            !l.text.contains('\n') && !l.text.contains('\r'),
+            "{:?}",
+            l.text
+        );
         if i > 0 {
             let gap = &text[at..span.start];
-            assert!(matches!(gap, "\n" | "\r\n" | "\r"), "gap {gap:?} between lines");
+            assert!(
+                matches!(gap, "\n" | "\r\n" | "\r"),
+                "gap {gap:?} between lines"
+            );
         } else {
             assert_eq!(span.start, 0);
         }
         at = span.end;
     }
     // After the last line only its line ending can follow.
-    assert!(matches!(&text[at..], "" | "\n" | "\r\n" | "\r"), "tail {:?}", &text[at..]);
+    assert!(
+        matches!(&text[at..], "" | "\n" | "\r\n" | "\r"),
+        "tail {:?}",
+        &text[at..]
+    );
 
     let ps = paragraphs(&ls);
     let mut prev_end = 0usize;
@@ -37,7 +51,10 @@ fuzz_target!(|data: &[u8]| {
         prev_end = p.end_line;
     }
     let non_blank = ls.iter().filter(|l| !l.is_blank()).count();
-    assert_eq!(ps.iter().map(|p| p.end_line - p.first_line).sum::<usize>(), non_blank);
+    assert_eq!(
+        ps.iter().map(|p| p.end_line - p.first_line).sum::<usize>(),
+        non_blank
+    );
 
     let joined = join_lines(ls.iter().map(|l| l.text));
     assert!(joined.is_empty() || joined.ends_with('\n'));

@@ -15,13 +15,19 @@ fuzz_target!(|data: &[u8]| {
     let key = normalize_for_match(&text);
     assert_eq!(key.trim(), key, "untrimmed key");
     assert!(!key.contains("  "), "double space in {key:?}");
-    assert!(!key.chars().any(|c| c.is_whitespace() && c != ' '), "{key:?}");
+    assert!(
+        !key.chars().any(|c| c.is_whitespace() && c != ' '),
+        "{key:?}"
+    );
     if text.is_ascii() {
         // A right single quote vanishes without a space and is not ASCII, so
         // this is the general (NFKC) path on the same text.
         let general = normalize_for_match(&format!("{text}\u{2019}"));
         assert_eq!(key, general, "ASCII and general paths differ on {text:?}");
-        assert!(key.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b' '));
+        assert!(
+            key.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b' ')
+        );
     }
 
     let collapsed = collapse_whitespace(&text);

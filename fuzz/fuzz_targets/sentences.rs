@@ -17,21 +17,35 @@ fuzz_target!(|data: &[u8]| {
     for (i, s) in ss.iter().enumerate() {
         assert_eq!(s.index, i);
         let span = s.span();
-        assert!(span.start >= at && span.end <= text.len(), "span {span:?} after {at}");
+        assert!(
+            span.start >= at && span.end <= text.len(),
+            "span {span:?} after {at}"
+        );
         assert!(text.is_char_boundary(span.start) && text.is_char_boundary(span.end));
         assert_eq!(&text[span.clone()], s.text);
         assert!(!s.text.is_empty(), "empty sentence at {span:?}");
         assert_eq!(s.text.trim(), s.text, "untrimmed sentence");
-        assert!(s.line >= line && s.line < ls.len(), "line {} after {line}", s.line);
+        assert!(
+            s.line >= line && s.line < ls.len(),
+            "line {} after {line}",
+            s.line
+        );
         let l = ls[s.line].span();
-        assert!(l.start <= span.start && span.end <= l.end, "{span:?} outside its line {l:?}");
+        assert!(
+            l.start <= span.start && span.end <= l.end,
+            "{span:?} outside its line {l:?}"
+        );
         at = span.end;
         line = s.line;
     }
     // Every line with text has at least one sentence.
     for l in &ls {
         if !l.text.trim().is_empty() {
-            assert!(ss.iter().any(|s| s.line == l.index), "line {} has no sentence", l.index);
+            assert!(
+                ss.iter().any(|s| s.line == l.index),
+                "line {} has no sentence",
+                l.index
+            );
         }
     }
 });

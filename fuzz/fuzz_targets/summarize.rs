@@ -38,7 +38,10 @@ fn setup() -> &'static Setup {
     SETUP.get_or_init(|| {
         let cs = configs();
         Setup {
-            settings: cs.iter().map(|c| config::build(c).expect("valid config")).collect(),
+            settings: cs
+                .iter()
+                .map(|c| config::build(c).expect("valid config"))
+                .collect(),
             stages: cs
                 .iter()
                 .map(|c| {
@@ -64,19 +67,38 @@ fuzz_target!(|data: &[u8]| {
     let summary = summarize(&s.settings[which], text);
     let mut prev: Option<usize> = None;
     for sent in &summary.sentences {
-        assert!(prev.is_none_or(|p| p < sent.index), "summary out of document order");
-        assert_eq!(all.get(sent.index), Some(sent), "not a sentence of the document");
+        assert!(
+            prev.is_none_or(|p| p < sent.index),
+            "summary out of document order"
+        );
+        assert_eq!(
+            all.get(sent.index),
+            Some(sent),
+            "not a sentence of the document"
+        );
         prev = Some(sent.index);
     }
     assert!(summary.sentences.len() <= summary.candidates);
     if !all.is_empty() {
-        assert!(!summary.sentences.is_empty(), "a document with sentences got no summary");
+        assert!(
+            !summary.sentences.is_empty(),
+            "a document with sentences got no summary"
+        );
     }
 
-    let doc = Doc { ordinal: 0, id: "fuzz", text, fields_json: "{}" };
+    let doc = Doc {
+        ordinal: 0,
+        id: "fuzz",
+        text,
+        fields_json: "{}",
+    };
     let out = s.stages[which].process(&doc, &mut Stats::default());
     assert_eq!(out.action, Action::Keep);
-    let meta = out.metadata.get("summary").and_then(|v| v.as_str()).expect("metadata.summary");
+    let meta = out
+        .metadata
+        .get("summary")
+        .and_then(|v| v.as_str())
+        .expect("metadata.summary");
     let indices: Vec<usize> = out.metadata["summary_sentences"]
         .as_array()
         .expect("summary_sentences")

@@ -23,7 +23,10 @@ pub fn batch_texts(data: &[u8]) -> Vec<String> {
 /// The record fields each batch document carries: two sites alternate, so
 /// the per-site layers of corpus stages see more than one document per site.
 pub fn fields_json(i: usize) -> String {
-    format!("{{\"url\":\"https://www.site{}.example/story/{i}\"}}", i % 2)
+    format!(
+        "{{\"url\":\"https://www.site{}.example/story/{i}\"}}",
+        i % 2
+    )
 }
 
 /// A fuzzed batch: the texts of [`batch_texts`] with ids `d0`, `d1`, … and

@@ -15,6 +15,21 @@ const BBC: &str = "Ad sales boost Time Warner profit\n\nQuarterly profits at US 
 
 const ALGORITHMS: [&str; 4] = ["lead", "textrank", "lexrank", "positional"];
 
+/// The stage built from `config`, run on [`BBC`] as the host calls it.
+fn process_bbc(config: serde_json::Value, stats: &mut Stats) -> textmill_plugin_sdk::Outcome {
+    let stage = match Summarize::from_config(&config) {
+        Ok(s) => s,
+        Err(e) => panic!("{e}"),
+    };
+    let doc = Doc {
+        ordinal: 0,
+        id: "a",
+        text: BBC,
+        fields_json: "{}",
+    };
+    stage.process(&doc, stats)
+}
+
 #[test]
 fn every_summary_sentence_is_verbatim_and_in_document_order() {
     for algorithm in ALGORITHMS {
@@ -223,18 +238,11 @@ fn every_param_is_accepted_with_its_default() {
 
 #[test]
 fn the_stage_writes_summary_and_indices_into_metadata() {
-    let stage = match Summarize::from_config(&json!({"sentence_indices": true, "sentences": 2})) {
-        Ok(s) => s,
-        Err(e) => panic!("{e}"),
-    };
-    let doc = Doc {
-        ordinal: 0,
-        id: "a",
-        text: BBC,
-        fields_json: "{}",
-    };
     let mut stats = Stats::default();
-    let out = stage.process(&doc, &mut stats);
+    let out = process_bbc(
+        json!({"sentence_indices": true, "sentences": 2}),
+        &mut stats,
+    );
     assert_eq!(out.action, textmill_plugin_sdk::Action::Keep);
     let summary = out
         .metadata
@@ -255,17 +263,7 @@ fn the_stage_writes_summary_and_indices_into_metadata() {
 fn explain_lists_the_picked_sentences_and_the_runners_up_with_scores() {
     for algorithm in ALGORITHMS {
         let config = json!({"algorithm": algorithm, "sentences": 2, "explain": true});
-        let stage = match Summarize::from_config(&config) {
-            Ok(s) => s,
-            Err(e) => panic!("{e}"),
-        };
-        let doc = Doc {
-            ordinal: 0,
-            id: "a",
-            text: BBC,
-            fields_json: "{}",
-        };
-        let out = stage.process(&doc, &mut Stats::default());
+        let out = process_bbc(config, &mut Stats::default());
         let explain = out
             .metadata
             .get("summary_explain")

@@ -773,7 +773,6 @@ pub fn run(pipeline: &mut Pipeline, paths: &RunPaths, options: &RunOptions) -> R
             start,
             Some(&mut checkpoints),
         )?;
-        drop(target);
         let (Some(corpus), Some(spill)) = (pass.observe, spill) else {
             sink = out;
             break;

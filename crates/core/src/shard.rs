@@ -334,7 +334,6 @@ fn shard_pass(
         Default::default(),
         None,
     );
-    drop(target);
     let states = match result {
         Ok(states) => states,
         Err(e) => {

@@ -138,7 +138,7 @@ impl Iterator for SpillReader {
 
     fn next(&mut self) -> Option<Result<Document>> {
         match self.reader.fill_buf() {
-            Ok(rest) if rest.is_empty() => None,
+            Ok([]) => None,
             Ok(_) => Some(self.frame()),
             Err(e) => Some(Err(Error::io(&self.path, e))),
         }

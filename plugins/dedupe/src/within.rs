@@ -164,7 +164,7 @@ pub fn analyze(text: &str, min_chars: usize, near: bool) -> Analysis<'_> {
                 .map(|l| &line_keys[l.index])
                 .filter(|r| !r.is_empty());
             let first = ranges.next().map_or(0, |r| r.start);
-            let end = ranges.last().map_or(first, |r| r.end).max(first);
+            let end = ranges.next_back().map_or(first, |r| r.end).max(first);
             let key = &buf[first..end];
             let hash = hash128(key.as_bytes());
             if repeats(key, hash, &seen, &kept_words) {

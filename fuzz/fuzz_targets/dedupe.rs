@@ -4,13 +4,15 @@
 //!
 //! No document gets an error; a duplicate names a surviving document of the
 //! batch; a survivor's new text keeps input lines in order, and
-//! within-document dedupe of that text removes nothing more.
+//! within-document dedupe of that text removes nothing more; line keys
+//! built from whole lines equal those built from sentences (the
+//! exact-only mode relies on it).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use std::sync::Mutex;
 use textmill_dedupe::Dedupe;
-use textmill_dedupe::within::dedupe_within;
+use textmill_dedupe::within::{KeyUnit, analyze, dedupe_within};
 use textmill_fuzz::{Batch, assert_lines_subsequence, learn};
 use textmill_plugin_sdk::{Action, CorpusStage, Plugin, Stats};
 
@@ -34,6 +36,17 @@ fuzz_target!(|data: &[u8]| {
         .map(|d| stage.apply(d, &mut Stats::default()))
         .collect();
     for (d, out) in docs.iter().zip(&outs) {
+        let by_sentence = analyze(d.text, min_chars, near, KeyUnit::Sentences);
+        let by_line = analyze(d.text, min_chars, near, KeyUnit::Lines);
+        assert_eq!(by_sentence.keys, by_line.keys, "keys differ by unit");
+        for i in 0..by_line.lines.len() {
+            assert_eq!(
+                by_sentence.line_key(i),
+                by_line.line_key(i),
+                "line {i}'s key differs by unit"
+            );
+        }
+        assert_eq!(by_sentence.keep, by_line.keep, "kept lines differ by unit");
         match &out.action {
             Action::Keep => {}
             Action::Replace(t) => {

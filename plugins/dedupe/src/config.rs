@@ -16,6 +16,11 @@ pub struct RawConfig {
     /// Also remove paragraphs one word edit away from an earlier one. Default false.
     #[serde(default)]
     pub near_paragraphs: bool,
+    /// Look for near copies (MinHash LSH and sentence containment) as well
+    /// as exact ones. Default true; false skips shingles, signatures and
+    /// sentence hashes entirely.
+    #[serde(default = "default_near_duplicates")]
+    pub near_duplicates: bool,
     /// Words per shingle. Default 5.
     #[serde(default = "default_shingle_size")]
     pub shingle_size: NonZeroUsize,
@@ -77,6 +82,9 @@ pub enum KeepRule {
 fn default_min_line_chars() -> usize {
     30
 }
+fn default_near_duplicates() -> bool {
+    true
+}
 fn default_shingle_size() -> NonZeroUsize {
     NonZeroUsize::new(5).unwrap_or(NonZeroUsize::MIN)
 }
@@ -114,9 +122,12 @@ pub struct Config {
     pub min_line_chars: usize,
     /// See [`RawConfig::near_paragraphs`].
     pub near_paragraphs: bool,
+    /// See [`RawConfig::near_duplicates`].
+    pub near_duplicates: bool,
     /// See [`RawConfig::shingle_size`].
     pub shingle_size: usize,
-    /// Hashes per signature (`bands * rows` when those are given).
+    /// Hashes per signature (`bands * rows` when those are given); 0 without
+    /// near-duplicate detection.
     pub num_perm: usize,
     /// See [`RawConfig::threshold`].
     pub threshold: f64,
@@ -206,6 +217,25 @@ impl RawConfig {
         if num_perm > 1024 {
             return Err(ConfigError::key("num_perm", "must be at most 1024"));
         }
+        // Without near copies there is nothing to sign or band; banding keys
+        // given anyway are a mistake worth naming.
+        let (num_perm, bands, rows) = if self.near_duplicates {
+            (num_perm, bands, rows)
+        } else if let Some(key) = [
+            ("num_perm", self.num_perm.is_some()),
+            ("bands", self.bands.is_some()),
+            ("rows", self.rows.is_some()),
+        ]
+        .iter()
+        .find_map(|&(k, set)| set.then_some(k))
+        {
+            return Err(ConfigError::key(
+                key,
+                "has no effect with near_duplicates = false",
+            ));
+        } else {
+            (0, 0, 0)
+        };
         if self.keep == KeepRule::Field && self.keep_field.is_none() {
             return Err(ConfigError::key(
                 "keep_field",
@@ -215,6 +245,7 @@ impl RawConfig {
         Ok(Config {
             min_line_chars: self.min_line_chars,
             near_paragraphs: self.near_paragraphs,
+            near_duplicates: self.near_duplicates,
             shingle_size: self.shingle_size.get(),
             num_perm,
             threshold,
@@ -249,6 +280,12 @@ pub fn params() -> Vec<Param> {
             "bool",
             false,
             "Also remove paragraphs one word edit away from an earlier paragraph of the same document.",
+        ),
+        Param::new(
+            "near_duplicates",
+            "bool",
+            true,
+            "Also find near copies (MinHash LSH, sentence containment); false keeps exact copies and repeated paragraphs only, several times faster.",
         ),
         Param::new("shingle_size", "integer", 5, "Words per MinHash shingle."),
         Param::new(
@@ -357,6 +394,26 @@ mod tests {
     }
 
     #[test]
+    fn exact_only_has_no_signature_and_refuses_banding_keys() {
+        let c = Config::from_json(&json!({"near_duplicates": false})).unwrap();
+        assert_eq!((c.num_perm, c.bands, c.rows), (0, 0, 0));
+        for (table, key) in [
+            (
+                json!({"near_duplicates": false, "num_perm": 64}),
+                "num_perm",
+            ),
+            (
+                json!({"near_duplicates": false, "bands": 4, "rows": 8}),
+                "bands",
+            ),
+        ] {
+            let e = Config::from_json(&table).unwrap_err();
+            assert_eq!(e.key.as_deref(), Some(key));
+            assert!(e.message.contains("near_duplicates = false"), "{e}");
+        }
+    }
+
+    #[test]
     fn typos_and_bad_values_name_the_key() {
         let e = Config::from_json(&json!({"treshold": 0.5})).unwrap_err();
         assert_eq!(e.key.as_deref(), Some("treshold"));
@@ -371,7 +428,7 @@ mod tests {
     #[test]
     fn every_param_is_accepted_with_its_default() {
         let params = params();
-        assert_eq!(params.len(), 17);
+        assert_eq!(params.len(), 18);
         for p in params {
             if p.default.is_null() {
                 continue;

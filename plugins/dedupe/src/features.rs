@@ -3,7 +3,7 @@
 
 use crate::config::{Config, KeepRule};
 use crate::lsh::signature;
-use crate::within::analyze;
+use crate::within::{KeyUnit, analyze};
 use textmill_plugin_sdk::Doc;
 use textmill_text::hash::{HashSetU64, hash64};
 use textmill_text::shingle::word_shingles;
@@ -26,14 +26,16 @@ pub struct DocRecord {
     pub exact: u64,
     /// Keep-rule score: higher survives (0 for `first`).
     pub keep_key: f64,
-    /// Number of distinct shingles.
+    /// Number of distinct shingles; without near-duplicate detection 1 for
+    /// a text with a word, else 0 (what clustering asks of it).
     pub shingles: u32,
     /// Whether within-document dedupe removes lines from it: `apply` redoes
     /// that work only for documents where it changes something.
     pub repeats: bool,
-    /// MinHash signature (`num_perm` values).
+    /// MinHash signature (`num_perm` values; none without near-duplicate detection).
     pub sig: Vec<u16>,
-    /// Distinct sentence entries in text order: hash in the high 48 bits, word count in the low 16.
+    /// Distinct sentence entries in text order: hash in the high 48 bits,
+    /// word count in the low 16 (none without near-duplicate detection).
     pub sentences: Vec<u64>,
 }
 
@@ -44,7 +46,17 @@ pub fn sentence_words(entry: u64) -> u64 {
 
 /// Compute a document's record. `perms` are the MinHash permutations.
 pub fn doc_record(doc: &Doc<'_>, config: &Config, perms: &[(u64, u64)]) -> DocRecord {
-    let analysis = analyze(doc.text, config.min_line_chars, config.near_paragraphs);
+    let unit = if config.near_duplicates {
+        KeyUnit::Sentences
+    } else {
+        KeyUnit::Lines
+    };
+    let analysis = analyze(
+        doc.text,
+        config.min_line_chars,
+        config.near_paragraphs,
+        unit,
+    );
     // The kept text's key: its kept lines' keys, space-joined (what
     // `normalize_for_match` gives for the whole kept text). With every line
     // kept that is the analysis's whole key buffer.
@@ -65,9 +77,19 @@ pub fn doc_record(doc: &Doc<'_>, config: &Config, perms: &[(u64, u64)]) -> DocRe
         rebuilt = kept;
         &rebuilt
     };
-    let mut shingles = word_shingles(normalized, config.shingle_size, SHINGLE_SEED);
-    shingles.sort_unstable();
-    shingles.dedup();
+    let shingles = if config.near_duplicates {
+        let mut s = word_shingles(normalized, config.shingle_size, SHINGLE_SEED);
+        s.sort_unstable();
+        s.dedup();
+        s
+    } else {
+        Vec::new()
+    };
+    let shingle_count = if config.near_duplicates {
+        shingles.len()
+    } else {
+        usize::from(!normalized.is_empty())
+    };
     let min_words = config.sentence_min_words.max(1);
     let mut sents: Vec<u64> = analysis
         .sentences
@@ -108,7 +130,7 @@ pub fn doc_record(doc: &Doc<'_>, config: &Config, perms: &[(u64, u64)]) -> DocRe
         id: doc.id.to_string(),
         exact: hash64(normalized.as_bytes()),
         keep_key,
-        shingles: shingles.len().min(u32::MAX as usize) as u32,
+        shingles: shingle_count.min(u32::MAX as usize) as u32,
         repeats: analysis.lines_removed > 0,
         sig: signature(&shingles, perms),
         sentences: sents,

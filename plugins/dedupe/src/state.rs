@@ -12,6 +12,8 @@
 //! count records:
 //!   ordinal u64, id (u32 length + UTF-8), exact u64, keep_key f64,
 //!   shingles u32, repeats u8, signature num_perm x u16, sentences u32 + n x u64
+//!
+//! With `near_duplicates = false` num_perm is 0 and no sentences are kept.
 //! ```
 //!
 //! A record is `41 + id bytes + 2 * num_perm + 8 * sentences` bytes: with
@@ -101,6 +103,13 @@ impl Header {
                 })
             }
         };
+        // An exact-only state has no signature (num_perm 0): say which
+        // setting differs rather than a hash count the user never set.
+        differs(
+            "near_duplicates",
+            (self.num_perm > 0).to_string(),
+            (expected.num_perm > 0).to_string(),
+        )?;
         differs(
             "num_perm",
             self.num_perm.to_string(),

@@ -124,6 +124,53 @@ fn exact_and_near_copies_are_dropped_in_favour_of_the_first() {
 }
 
 #[test]
+fn without_near_duplicates_only_exact_copies_go_and_texts_match_the_full_mode() {
+    let s = story("river", 12);
+    let original = format!("Harbour plan approved\n{}\n{}\n", s.join("\n"), s[2]);
+    // Case, quotes and spacing differ: still the same normalised text.
+    let exact = original
+        .replace("council", "Council")
+        .replace(" would", "  would");
+    let mut edited = s.clone();
+    edited[3] = edited[3].replace("council", "COUNCIL'S");
+    let near = format!("Harbour plan finally approved!\n{}\n", edited.join("\n"));
+    let texts = vec![original, exact, near];
+    let outs = run(json!({"near_duplicates": false}), &texts, 2);
+    assert_eq!(dropped_as(&outs[1]).as_deref(), Some("d0"));
+    assert_eq!(outs[1].detail.get("exact"), Some(&json!(true)));
+    assert!(dropped_as(&outs[2]).is_none(), "a near copy is kept");
+    // The repeated paragraph goes exactly as it does with near copies on.
+    let full = run(json!({}), &texts, 2);
+    assert!(matches!(outs[0].action, Action::Replace(_)));
+    assert_eq!(outs[0].action, full[0].action);
+    assert_eq!(dropped_as(&full[2]).as_deref(), Some("d0"));
+
+    // The state holds no signature or sentences, and a full-mode index is
+    // refused by name.
+    let stage = Dedupe::from_config(&json!({"near_duplicates": false})).unwrap();
+    let docs: Vec<Doc<'_>> = texts
+        .iter()
+        .enumerate()
+        .map(|(i, t)| Doc {
+            ordinal: i as u64,
+            id: "x",
+            text: t,
+            fields_json: "{}",
+        })
+        .collect();
+    let exact_state = stage.observe(&docs).unwrap();
+    let records = crate::state::decode(&exact_state, stage.config()).unwrap();
+    assert!(
+        records
+            .iter()
+            .all(|r| r.sig.is_empty() && r.sentences.is_empty())
+    );
+    let full_stage = Dedupe::from_config(&json!({})).unwrap();
+    let err = full_stage.merge(&[&exact_state]).unwrap_err();
+    assert!(err.contains("near_duplicates = false"), "{err}");
+}
+
+#[test]
 fn documents_sharing_a_few_sentences_are_not_duplicates() {
     // A recombined page: three sentences from each of four stories.
     let stories: Vec<Vec<String>> = ["a", "b", "c", "d"].iter().map(|t| story(t, 10)).collect();

@@ -11,6 +11,18 @@ use textmill_text::normalize::normalize_into;
 type Hashed128<V> = HashMap<u128, V, BuildHasherDefault<IdHasher>>;
 type Seen128 = HashSet<u128, BuildHasherDefault<IdHasher>>;
 
+/// What an analysis builds its keys from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyUnit {
+    /// Sentence keys, with each line's key the range of its sentences':
+    /// what the near-duplicate checks need.
+    Sentences,
+    /// Line keys only: the same line keys (sentences are cut at whitespace,
+    /// which normalisation turns into the joining space) without running the
+    /// sentence splitter; `sentences` stays empty.
+    Lines,
+}
+
 /// What within-document dedupe did to one text.
 #[derive(Debug, Clone, PartialEq)]
 pub struct WithinResult {
@@ -78,40 +90,57 @@ impl Analysis<'_> {
 /// content. With `near`, a unit also counts as a repeat when its words are
 /// one word edit (substitute, insert, delete) away from an earlier unit.
 pub fn dedupe_within(text: &str, min_chars: usize, near: bool) -> WithinResult {
-    let a = analyze(text, min_chars, near);
+    let a = analyze(text, min_chars, near, KeyUnit::Lines);
     WithinResult {
         text: a.text(),
         lines_removed: a.lines_removed,
     }
 }
 
-/// The analysis behind [`dedupe_within`].
-pub fn analyze(text: &str, min_chars: usize, near: bool) -> Analysis<'_> {
+/// The analysis behind [`dedupe_within`], with keys built per `unit`.
+pub fn analyze(text: &str, min_chars: usize, near: bool, unit: KeyUnit) -> Analysis<'_> {
     let ls = lines(text);
-    // Sentences never cross a line break and are cut at whitespace, so a
-    // line's key is its sentences' keys joined by a space: a range of `buf`.
     let mut buf = String::with_capacity(text.len());
     let mut line_keys: Vec<Range<usize>> = vec![0..0; ls.len()];
     let mut sentences: Vec<(usize, Range<usize>)> = Vec::new();
-    for s in textmill_text::sentences::sentences(text) {
+    // Append one unit's key to `buf`, joined by a space; its range, empty
+    // (and nothing appended) when the unit has no word.
+    let push_key = |unit_text: &str, buf: &mut String| -> Range<usize> {
         let joined = buf.len();
         if !buf.is_empty() {
             buf.push(' ');
         }
         let start = buf.len();
-        normalize_into(s.text, &mut buf);
+        normalize_into(unit_text, buf);
         if buf.len() == start {
             buf.truncate(joined);
-            sentences.push((s.line, start..start));
-            continue;
+            return joined..joined;
         }
-        let line = &mut line_keys[s.line];
-        if line.start == line.end {
-            *line = start..buf.len();
-        } else {
-            line.end = buf.len();
+        start..buf.len()
+    };
+    match unit {
+        KeyUnit::Lines => {
+            for (l, key) in ls.iter().zip(&mut line_keys) {
+                *key = push_key(l.text, &mut buf);
+            }
         }
-        sentences.push((s.line, start..buf.len()));
+        KeyUnit::Sentences => {
+            // Sentences never cross a line break and are cut at whitespace,
+            // so a line's key is its sentences' keys joined by a space: a
+            // range of `buf`.
+            for s in textmill_text::sentences::sentences(text) {
+                let key = push_key(s.text, &mut buf);
+                if !key.is_empty() {
+                    let line = &mut line_keys[s.line];
+                    if line.start == line.end {
+                        *line = key.clone();
+                    } else {
+                        line.end = key.end;
+                    }
+                }
+                sentences.push((s.line, key));
+            }
+        }
     }
     let keys: Vec<&str> = line_keys.iter().map(|r| &buf[r.clone()]).collect();
     // For each removed line, the line it copies (when known): lets a short
@@ -127,7 +156,12 @@ pub fn analyze(text: &str, min_chars: usize, near: bool) -> Analysis<'_> {
     }
     let mut seen = Seen128::default();
     let mut kept_words: Vec<Vec<String>> = Vec::new();
-    let long_enough = |key: &str| key.chars().count() >= min_chars;
+    // A character is one to four bytes: the byte length settles most keys
+    // without counting.
+    let long_enough = |key: &str| {
+        key.len() >= min_chars
+            && (key.len() >= min_chars.saturating_mul(4) || key.chars().count() >= min_chars)
+    };
 
     // Whether `key` repeats a kept one: the same key, or with `near` one
     // word edit away. Keys shorter than `min_chars` never repeat.

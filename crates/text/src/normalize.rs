@@ -20,7 +20,10 @@ pub fn normalize_into(text: &str, out: &mut String) {
     // NFKC is the identity on ASCII and on text whose every character passes
     // the quick check (curly quotes and dashes do); only the rest goes
     // through the normaliser's decompose-and-recompose buffering.
-    if text.is_ascii() || is_nfkc_quick(NonAscii(text)) == IsNormalized::Yes {
+    if text.is_ascii() {
+        let start = out.len();
+        push_ascii_key(text.as_bytes(), out, start, &mut false);
+    } else if is_nfkc_quick(NonAscii(text)) == IsNormalized::Yes {
         normalize_nfkc(text, out);
     } else {
         normalize_chars(text.nfkc(), out);
@@ -92,35 +95,138 @@ fn normalize_nfkc(text: &str, out: &mut String) {
     }
 }
 
-/// ASCII bytes [`push_ascii_key`] turns into key bytes between two appends.
-const ASCII_CHUNK: usize = 256;
-
-/// [`push_key_char`] for a run of ASCII bytes. Branch-free per byte (a
-/// space is always written and kept only when due, a byte likewise), so
-/// word ends cost no mispredicted branch; key bytes gather in a stack buffer.
+/// [`push_key_char`] for a run of ASCII bytes, through [`ascii_key_padded`].
 fn push_ascii_key(bytes: &[u8], out: &mut String, start: usize, pending_space: &mut bool) {
-    // A key byte may be preceded by a space: at most two bytes out per byte in.
-    let mut buf = [0u8; 2 * ASCII_CHUNK];
-    for chunk in bytes.chunks(ASCII_CHUNK) {
-        let mut len = 0;
-        let mut pending = *pending_space;
-        let mut has_key = out.len() > start;
-        for &b in chunk {
-            let key = ASCII_KEY[usize::from(b & 0x7f)];
-            let word = key > BREAK;
-            buf[len] = b' ';
-            len += usize::from(word & pending & has_key);
-            buf[len] = key;
-            len += usize::from(word);
-            pending = (pending | (key == BREAK)) & !word;
-            has_key |= word;
+    // A space is due before the run's first word when a break came after
+    // the key's last word, before the run or at its start (ahead of any
+    // word); `ascii_key_padded` itself never starts with one.
+    let first_is_break = bytes
+        .iter()
+        .map(|&b| ascii_class(b))
+        .find(|&c| c != 0)
+        .is_some_and(|c| c == BREAK);
+    let lead = (*pending_space || first_is_break) && out.len() > start;
+    // SAFETY: only ASCII bytes are appended (the space and the key, whose
+    // slack is cut off below), so `out` stays UTF-8.
+    let v = unsafe { out.as_mut_vec() };
+    if lead {
+        v.push(b' ');
+    }
+    let at = v.len();
+    let k = ascii_key_padded(bytes, v);
+    v.truncate(at + k);
+    if k == 0 {
+        if lead {
+            v.pop();
         }
-        *pending_space = pending;
-        // Always ASCII: the table holds nothing else.
-        if let Ok(key) = std::str::from_utf8(&buf[..len]) {
-            out.push_str(key);
+        *pending_space |= bytes.iter().any(|&b| ascii_class(b) == BREAK);
+    } else {
+        // After the last word, a break (and only dropped bytes) leaves a space due.
+        *pending_space = bytes
+            .iter()
+            .rev()
+            .map(|&b| ascii_class(b))
+            .find(|&c| c != 0)
+            .is_some_and(|c| c == BREAK);
+    }
+}
+
+/// [`ASCII_KEY`] class of a byte: 0 dropped, [`BREAK`], or above it a letter or digit.
+fn ascii_class(b: u8) -> u8 {
+    ASCII_KEY[usize::from(b & 0x7f)]
+}
+
+/// Append the key of an ASCII text (what [`normalize_for_match`] gives for
+/// it) to `out` as bytes.
+pub fn ascii_key(bytes: &[u8], out: &mut Vec<u8>) {
+    let start = out.len();
+    let k = ascii_key_padded(bytes, out);
+    out.truncate(start + k);
+}
+
+/// [`ascii_key`], leaving 16 or more bytes of slack after the key in `out`
+/// (the caller truncates, and may read a word's first 16 bytes as two
+/// fixed loads); returns the key's length.
+///
+/// Most of a news line is letters, digits and single spaces, which map to
+/// the key byte for byte (OR 0x20 lowercases letters and leaves digits and
+/// the space alone): eight bytes are checked at once and the run before the
+/// first other byte (punctuation, a second space, a tab) is copied as one
+/// word; that byte alone goes through the byte loop. The key is written
+/// through a slice: it is never longer than the text, since a space stands
+/// for at least one break byte.
+pub fn ascii_key_padded(bytes: &[u8], out: &mut Vec<u8>) -> usize {
+    const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    let start = out.len();
+    let n = bytes.len();
+    out.resize(start + n + 16, 0);
+    let key = &mut out[start..];
+    let mut k = 0;
+    // The last byte written is a space (or nothing is written yet), so a
+    // break writes nothing: runs of breaks collapse and the key never
+    // starts with a space. A trailing space is taken back at the end.
+    let mut after_break = true;
+    let slow = |b: u8, key: &mut [u8], k: &mut usize, after_break: &mut bool| match ascii_class(b) {
+        0 => {}
+        BREAK => {
+            if !*after_break {
+                key[*k] = b' ';
+                *k += 1;
+                *after_break = true;
+            }
+        }
+        lower => {
+            key[*k] = lower;
+            *k += 1;
+            *after_break = false;
+        }
+    };
+    let mut i = 0;
+    while i + 8 <= n {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&bytes[i..i + 8]);
+        let x = u64::from_le_bytes(w);
+        // High bit per byte: a letter (x | 0x20 in a..z), a digit, a space.
+        // Every byte is ASCII, so adding below 0x80 never carries across.
+        let ge = |v: u64, lo: u8| v.wrapping_add(ONES * u64::from(0x80 - lo)) & HIGH;
+        let lower = x | (ONES * 0x20);
+        let letter = ge(lower, b'a') & !ge(lower, b'z' + 1);
+        let digit = ge(x, b'0') & !ge(x, b'9' + 1);
+        let t = x ^ (ONES * 0x20);
+        let space = !(((t & LOW7).wrapping_add(LOW7)) | t | LOW7);
+        // Bytes that do not map one to one: not a letter, digit or space; a
+        // space after a space; a space first when a break came before.
+        let bad = (!(letter | digit | space) & HIGH)
+            | (space & (space << 8))
+            | (space & 0x80 & if after_break { HIGH } else { 0 });
+        // The bytes before the first bad one are copied lowercased, as one
+        // word (the rest of it is overwritten later or cut off: the key
+        // never catches up with the text, so eight bytes fit).
+        let good = if bad == 0 {
+            8
+        } else {
+            (bad.trailing_zeros() / 8) as usize
+        };
+        key[k..k + 8].copy_from_slice(&lower.to_le_bytes());
+        k += good;
+        if good > 0 {
+            after_break = space & (0x80 << (8 * (good - 1))) != 0;
+        }
+        i += good;
+        if good < 8 {
+            slow(bytes[i], key, &mut k, &mut after_break);
+            i += 1;
         }
     }
+    for &b in &bytes[i..] {
+        slow(b, key, &mut k, &mut after_break);
+    }
+    if after_break && k > 0 {
+        k -= 1;
+    }
+    k
 }
 
 /// The key of a sequence of characters (already NFKC): lowercase letters and
@@ -215,6 +321,7 @@ mod tests {
     }
 
     proptest::proptest! {
+        #![proptest_config(proptest::test_runner::Config::with_cases(2048))]
         #[test]
         fn the_run_copying_path_gives_the_keys_of_the_general_path(text in "[ -~\t\n\r\x0b\x0c’“”—–éÉ€\u{a0}\u{2003}Σ]{0,80}") {
             let (mut fast, mut general) = (String::new(), String::new());

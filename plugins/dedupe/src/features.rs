@@ -3,7 +3,7 @@
 
 use crate::config::{Config, KeepRule};
 use crate::lsh::signature;
-use crate::within::{KeyUnit, analyze};
+use crate::within::{Analysis, KeyUnit, settled};
 use textmill_plugin_sdk::Doc;
 use textmill_text::hash::{HashSetU64, hash64};
 use textmill_text::shingle::word_shingles;
@@ -51,32 +51,27 @@ pub fn doc_record(doc: &Doc<'_>, config: &Config, perms: &[(u64, u64)]) -> DocRe
     } else {
         KeyUnit::Lines
     };
-    let analysis = analyze(
+    settled(
         doc.text,
         config.min_line_chars,
         config.near_paragraphs,
         unit,
-    );
-    // The kept text's key: its kept lines' keys, space-joined (what
-    // `normalize_for_match` gives for the whole kept text). With every line
-    // kept that is the analysis's whole key buffer.
-    let rebuilt;
-    let normalized: &str = if analysis.lines_removed == 0 {
-        &analysis.keys
-    } else {
-        let mut kept = String::with_capacity(analysis.keys.len());
-        for i in 0..analysis.lines.len() {
-            let k = analysis.line_key(i);
-            if analysis.keep[i] && !k.is_empty() {
-                if !kept.is_empty() {
-                    kept.push(' ');
-                }
-                kept.push_str(k);
-            }
-        }
-        rebuilt = kept;
-        &rebuilt
-    };
+        |analysis, kept, removed| record_of(doc, config, perms, analysis, kept, removed > 0),
+    )
+}
+
+/// The record of `doc` from the settled analysis of its kept text `kept`.
+fn record_of(
+    doc: &Doc<'_>,
+    config: &Config,
+    perms: &[(u64, u64)],
+    analysis: &Analysis<'_>,
+    kept: &str,
+    repeats: bool,
+) -> DocRecord {
+    // Nothing is left to remove, so the kept text's key (what
+    // `normalize_for_match` gives for it) is the analysis's whole key buffer.
+    let normalized: &str = &analysis.keys;
     let shingles = if config.near_duplicates {
         let mut s = word_shingles(normalized, config.shingle_size, SHINGLE_SEED);
         s.sort_unstable();
@@ -94,7 +89,7 @@ pub fn doc_record(doc: &Doc<'_>, config: &Config, perms: &[(u64, u64)]) -> DocRe
     let mut sents: Vec<u64> = analysis
         .sentences
         .iter()
-        .filter(|(line, key)| analysis.keep[*line] && !key.is_empty())
+        .filter(|(_, key)| !key.is_empty())
         .filter_map(|(_, key)| {
             let key = &analysis.keys[key.clone()];
             // Keys are words joined by single spaces.
@@ -109,10 +104,7 @@ pub fn doc_record(doc: &Doc<'_>, config: &Config, perms: &[(u64, u64)]) -> DocRe
     sents.retain(|s| seen.insert(*s));
     let keep_key = match config.keep {
         KeepRule::First => 0.0,
-        KeepRule::Longest => match analysis.text() {
-            Some(t) => t.chars().count() as f64,
-            None => doc.text.chars().count() as f64,
-        },
+        KeepRule::Longest => kept.chars().count() as f64,
         KeepRule::Field => config
             .keep_field
             .as_deref()
@@ -131,7 +123,7 @@ pub fn doc_record(doc: &Doc<'_>, config: &Config, perms: &[(u64, u64)]) -> DocRe
         exact: hash64(normalized.as_bytes()),
         keep_key,
         shingles: shingle_count.min(u32::MAX as usize) as u32,
-        repeats: analysis.lines_removed > 0,
+        repeats,
         sig: signature(&shingles, perms),
         sentences: sents,
     }

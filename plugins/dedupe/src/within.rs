@@ -89,11 +89,43 @@ impl Analysis<'_> {
 /// such as "Advertisement" repeating is boilerplate's business, not a copy of
 /// content. With `near`, a unit also counts as a repeat when its words are
 /// one word edit (substitute, insert, delete) away from an earlier unit.
+///
+/// The result is settled: a second call on it removes nothing.
 pub fn dedupe_within(text: &str, min_chars: usize, near: bool) -> WithinResult {
-    let a = analyze(text, min_chars, near, KeyUnit::Lines);
-    WithinResult {
-        text: a.text(),
-        lines_removed: a.lines_removed,
+    settled(text, min_chars, near, KeyUnit::Lines, |_, kept, removed| {
+        WithinResult {
+            text: (removed > 0).then(|| kept.to_string()),
+            lines_removed: removed,
+        }
+    })
+}
+
+/// Analyse `text`, and the kept text again while a pass removes lines, then
+/// hand `done` the last analysis (which removes nothing), its text and the
+/// lines removed in all. One pass can leave a repeat behind: a short line
+/// that goes with a copied run is removed after the paragraphs were
+/// compared, so what is left of an earlier paragraph may now equal a later
+/// one. Each further pass removes a line or ends, so this ends.
+pub fn settled<R>(
+    text: &str,
+    min_chars: usize,
+    near: bool,
+    unit: KeyUnit,
+    done: impl FnOnce(&Analysis<'_>, &str, usize) -> R,
+) -> R {
+    let mut kept: Option<String> = None;
+    let mut removed = 0;
+    loop {
+        let current = kept.as_deref().unwrap_or(text);
+        let a = analyze(current, min_chars, near, unit);
+        match a.text() {
+            None => return done(&a, current, removed),
+            Some(next) => {
+                removed += a.lines_removed;
+                drop(a);
+                kept = Some(next);
+            }
+        }
     }
 }
 
@@ -367,6 +399,23 @@ mod tests {
                 "Headline\nThe first long paragraph of the story.\nMeanwhile\nThe second long paragraph of the story.\nMeanwhile\n"
             )
         );
+    }
+
+    #[test]
+    fn a_paragraph_left_equal_to_a_later_one_goes_in_the_same_call() {
+        // "tiny one" goes with the copied "Alpha" line after the paragraphs
+        // were compared; what is left of that paragraph then equals the last
+        // one, which a single pass kept (found by the dedupe fuzz target).
+        let t = "Alpha line that is long enough to count.\ntiny one\n\nShort headline here\nBody line that is short\nAlpha line that is long enough to count.\ntiny one\n\nA different paragraph that is long enough.\n\nShort headline here\nBody line that is short\n";
+        let r = dedupe_within(t, 30, false);
+        assert_eq!(
+            r.text.as_deref(),
+            Some(
+                "Alpha line that is long enough to count.\ntiny one\n\nShort headline here\nBody line that is short\n\nA different paragraph that is long enough.\n"
+            )
+        );
+        assert_eq!(r.lines_removed, 4);
+        assert_eq!(dedupe_within(r.text_or(t), 30, false).text, None);
     }
 
     #[test]

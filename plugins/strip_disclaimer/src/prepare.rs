@@ -6,7 +6,7 @@
 //!
 //! Keys are exactly [`normalize_for_match`]'s output. That function runs NFKC
 //! on any non-ASCII line, which dominated this stage's profile (typographic
-//! quotes make most news lines non-ASCII). [`push_key`] takes a fast path for
+//! quotes make most news lines non-ASCII). [`Keys`] takes a fast path for
 //! lines whose characters are ASCII, whitespace, a few typographic marks and
 //! precomposed Latin letters (all of which NFKC leaves alone or maps to a
 //! space) and falls back to the shared function for anything else, so the
@@ -241,7 +241,7 @@ fn mix_word(lo: u64, hi: u64, len: usize) -> u64 {
 }
 
 /// The one-pass loop: append the key of `raw` to `out` and return its
-/// features, the same as `push_key` + [`classify::features`]. ASCII bytes go
+/// features, the same as [`normalize_for_match`] + [`classify::features`]. ASCII bytes go
 /// through a table; other characters are decoded. Returns None (with `out`
 /// partly written) at a character NFKC might change.
 fn one_pass(raw: &str, out: &mut Vec<u8>) -> Option<(Features, u64)> {
@@ -667,65 +667,17 @@ const ASCII_CLASS: [u8; 128] = {
     t
 };
 
-/// The ASCII fast path of [`push_key`]: a byte loop, no char decoding.
-fn push_ascii_key(bytes: &[u8], out: &mut String, start: usize) {
-    let mut pending = false;
-    for &b in bytes {
-        match ASCII_CLASS[(b & 0x7F) as usize] {
-            1 => {
-                if pending && out.len() > start {
-                    out.push(' ');
-                }
-                pending = false;
-                out.push(char::from(b.to_ascii_lowercase()));
-            }
-            2 => pending = true,
-            _ => {}
-        }
-    }
-}
-
-/// Append the normalised key of `text` to `out`; identical to `normalize_for_match(text)`.
-pub fn push_key(text: &str, out: &mut String) {
-    let start = out.len();
-    let mut pending = false;
-    if text.is_ascii() {
-        // Most lines: a byte loop with no char decoding.
-        push_ascii_key(text.as_bytes(), out, start);
-        return;
-    }
-    for c in text.chars() {
-        match role(c) {
-            Role::Alnum => {
-                if pending && out.len() > start {
-                    out.push(' ');
-                }
-                pending = false;
-                if c.is_ascii() {
-                    out.push(c.to_ascii_lowercase());
-                } else {
-                    out.extend(c.to_lowercase());
-                }
-            }
-            Role::Break => pending = true,
-            Role::Vanish => {}
-            Role::Slow => {
-                out.truncate(start);
-                out.push_str(&normalize_for_match(text));
-                return;
-            }
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// The key `Keys` builds for a one-line text.
     fn fast(s: &str) -> String {
-        let mut o = String::new();
-        push_key(s, &mut o);
-        o
+        let ls = textmill_text::lines::lines(s);
+        if ls.is_empty() {
+            return String::new();
+        }
+        Keys::new(&ls, s.len()).key(0).to_string()
     }
 
     #[test]

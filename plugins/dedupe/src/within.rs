@@ -180,13 +180,14 @@ pub fn analyze(text: &str, min_chars: usize, near: bool, unit: KeyUnit) -> Analy
     let mut origin: Vec<Option<usize>> = vec![None; ls.len()];
     let mut keep = vec![true; ls.len()];
     let key_hashes: Vec<u128> = keys.iter().map(|k| hash128(k.as_bytes())).collect();
-    let mut first_line: Hashed128<usize> = Hashed128::default();
+    let mut first_line: Hashed128<usize> =
+        Hashed128::with_capacity_and_hasher(ls.len(), Default::default());
     for (i, k) in keys.iter().enumerate() {
         if !k.is_empty() {
             first_line.entry(key_hashes[i]).or_insert(i);
         }
     }
-    let mut seen = Seen128::default();
+    let mut seen = Seen128::with_capacity_and_hasher(ls.len(), Default::default());
     let mut kept_words: Vec<Vec<String>> = Vec::new();
     // A character is one to four bytes: the byte length settles most keys
     // without counting.

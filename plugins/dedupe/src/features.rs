@@ -26,8 +26,8 @@ pub struct DocRecord {
     pub exact: u64,
     /// Keep-rule score: higher survives (0 for `first`).
     pub keep_key: f64,
-    /// Number of distinct shingles; without near-duplicate detection 1 for
-    /// a text with a word, else 0 (what clustering asks of it).
+    /// Number of shingles (repeats counted); without near-duplicate
+    /// detection 1 for a text with a word. Clustering asks only whether it is 0.
     pub shingles: u32,
     /// Whether within-document dedupe removes lines from it: `apply` redoes
     /// that work only for documents where it changes something.
@@ -72,11 +72,9 @@ fn record_of(
     // Nothing is left to remove, so the kept text's key (what
     // `normalize_for_match` gives for it) is the analysis's whole key buffer.
     let normalized: &str = &analysis.keys;
+    // A repeated shingle changes no minimum, so the signature needs no dedup.
     let shingles = if config.near_duplicates {
-        let mut s = word_shingles(normalized, config.shingle_size, SHINGLE_SEED);
-        s.sort_unstable();
-        s.dedup();
-        s
+        word_shingles(normalized, config.shingle_size, SHINGLE_SEED)
     } else {
         Vec::new()
     };

@@ -159,13 +159,24 @@ impl Evidence {
         }
     }
 
-    /// Non-boilerplate sentence weight (words) of a document.
-    fn weight(&self, sentences: &[u64]) -> u64 {
-        sentences
-            .iter()
-            .filter(|&&s| self.counts(s))
-            .map(|&s| weight_of(s))
-            .sum()
+    /// Non-boilerplate sentence weight (words) of a document, and the part
+    /// of it in sentences found in at most `rare_df` documents.
+    fn weights(&self, sentences: &[u64], rare_df: usize) -> (u64, u64) {
+        let (mut all, mut rare) = (0, 0);
+        for &s in sentences {
+            // Sentences of exact copies were not counted; they have the
+            // representative's, which is in the table.
+            if let Ok(k) = self.df.binary_search_by_key(&s, |e| e.0) {
+                let df = self.df[k].1 as usize;
+                if df <= self.cut {
+                    all += weight_of(s);
+                    if df <= rare_df {
+                        rare += weight_of(s);
+                    }
+                }
+            }
+        }
+        (all, rare)
     }
 
     /// Weight of the heaviest run of non-boilerplate sentences the two
@@ -227,23 +238,23 @@ fn check_threads() -> usize {
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |t| t.get()))
 }
 
-/// `items.map(f)` on up to `threads` threads, in order. Which pairs are
+/// `(0..len).map(f)` on up to `threads` threads, in order. Which pairs are
 /// joined does not depend on the order they are checked in (the clusters are
 /// the connected components of the confirmed pairs), so the checks are
 /// computed apart from the union-find and applied in order afterwards.
-fn parallel_map<T: Sync, R: Send>(
-    items: &[T],
-    threads: usize,
-    f: impl Fn(&T) -> R + Sync,
-) -> Vec<R> {
-    if threads <= 1 || items.len() < 4096 {
-        return items.iter().map(f).collect();
+fn parallel_map<R: Send>(len: usize, threads: usize, f: impl Fn(usize) -> R + Sync) -> Vec<R> {
+    if threads <= 1 || len < 4096 {
+        return (0..len).map(f).collect();
     }
     let f = &f;
+    let part = len.div_ceil(threads);
     std::thread::scope(|scope| {
-        let parts: Vec<_> = items
-            .chunks(items.len().div_ceil(threads))
-            .map(|part| scope.spawn(move || part.iter().map(f).collect::<Vec<R>>()))
+        let parts: Vec<_> = (0..len)
+            .step_by(part)
+            .map(|start| {
+                let end = (start + part).min(len);
+                scope.spawn(move || (start..end).map(f).collect::<Vec<R>>())
+            })
             .collect();
         parts
             .into_iter()
@@ -285,12 +296,14 @@ fn shared_holders(lists: &[&[(u64, u32)]], need: usize, me: u32) -> Vec<u32> {
 fn join_contained(
     uf: &mut UnionFind,
     counts: &mut PairCounts,
-    pairs: &[(u32, u32)],
+    len: usize,
+    ends: impl Fn(usize) -> (u32, u32),
     threads: usize,
-    contained: &(impl Fn(&(u32, u32)) -> bool + Sync),
+    contained: impl Fn(usize) -> bool + Sync,
 ) {
-    let confirmed = parallel_map(pairs, threads, contained);
-    for (&(a, b), &yes) in pairs.iter().zip(&confirmed) {
+    let confirmed = parallel_map(len, threads, contained);
+    for (k, &yes) in confirmed.iter().enumerate() {
+        let (a, b) = ends(k);
         if uf.find(a) == uf.find(b) {
             continue;
         }
@@ -344,7 +357,9 @@ pub fn cluster(c: &Corpus, prior: usize, config: &Config) -> Clustering {
         .collect();
     postings.sort_unstable();
     let mut df: Vec<(u64, u32)> = Vec::new();
-    let mut candidates: Vec<(u32, u32)> = Vec::new();
+    // Each candidate pair, once per rare sentence it shares, packed as
+    // `first << 32 | second` (sorting plain integers is the fast sort).
+    let mut shared: Vec<u64> = Vec::new();
     for group in postings.chunk_by(|a, b| a.0 == b.0) {
         df.push((group[0].0, group.len() as u32));
         // Candidate pairs come only from rarer sentences, which bounds the
@@ -353,30 +368,71 @@ pub fn cluster(c: &Corpus, prior: usize, config: &Config) -> Clustering {
         if group.len() <= config.max_sentence_df {
             for (k, &(_, i)) in group.iter().enumerate() {
                 for &(_, j) in &group[..k] {
-                    candidates.push((j, i));
+                    shared.push(u64::from(j) << 32 | u64::from(i));
                 }
             }
         }
     }
     df.shrink_to_fit();
-    candidates.sort_unstable();
-    candidates.dedup();
+    shared.sort_unstable();
+    // Compact in place to each pair once, with how many rare sentences it
+    // shares (a document's sentences are distinct, so each counts once).
+    let mut pairs = shared;
+    let mut rare_shared: Vec<u8> = Vec::new();
+    let mut unique = 0;
+    let mut k = 0;
+    while k < pairs.len() {
+        let run = pairs[k..].iter().take_while(|&&p| p == pairs[k]).count();
+        pairs[unique] = pairs[k];
+        rare_shared.push(run.min(usize::from(u8::MAX)) as u8);
+        unique += 1;
+        k += run;
+    }
+    pairs.truncate(unique);
+    pairs.shrink_to_fit();
+    let ends = |p: u64| ((p >> 32) as u32, p as u32);
     let evidence = Evidence {
         df,
         cut: boilerplate_cut,
     };
     let threads = check_threads();
-    let docs: Vec<u32> = (0..n as u32).collect();
-    let weight: Vec<u64> = parallel_map(&docs, threads, |&i| {
-        evidence.weight(c.sentences(i as usize))
+    let weights: Vec<(u64, u64)> = parallel_map(n, threads, |i| {
+        evidence.weights(c.sentences(i), config.max_sentence_df)
     });
-    drop(docs);
+    let weight: Vec<u64> = weights.iter().map(|w| w.0).collect();
+    // Weight of each document's counted sentences too common to make pairs.
+    let common: Vec<u64> = weights.iter().map(|w| w.0 - w.1).collect();
+    drop(weights);
 
     // Containment: a truncated or lightly edited copy keeps most of its
     // sentences; a document that merely quotes a few sentences of another does not.
-    let contained =
-        |&(a, b): &(u32, u32)| evidence.contained(c, a as usize, b as usize, &weight, config);
-    join_contained(&mut uf, &mut counts, &candidates, threads, &contained);
+    let contained = |a: u32, b: u32| evidence.contained(c, a as usize, b as usize, &weight, config);
+    // What two documents share is at most their shared rare sentences (each
+    // weighs at most MAX_SENTENCE_WEIGHT; a capped count only loosens this)
+    // plus the lesser of their common ones. Most pairs (two pages of one
+    // site sharing a sentence of its boilerplate) fail that bound and are
+    // settled without touching their signatures or sentence lists.
+    let sentence_candidate = |k: usize| {
+        let (a, b) = ends(pairs[k]);
+        let rare = if rare_shared[k] == u8::MAX {
+            u64::MAX / 2
+        } else {
+            u64::from(rare_shared[k]) * MAX_SENTENCE_WEIGHT
+        };
+        let bound = rare + common[a as usize].min(common[b as usize]);
+        (bound as f64) >= config.containment * weight[a as usize].min(weight[b as usize]) as f64
+            && contained(a, b)
+    };
+    join_contained(
+        &mut uf,
+        &mut counts,
+        pairs.len(),
+        |k| ends(pairs[k]),
+        threads,
+        sentence_candidate,
+    );
+    drop(pairs);
+    drop(rare_shared);
 
     // Sentences too common to enumerate every pair (in more than
     // `max_sentence_df` documents, but not boilerplate) still find copies:
@@ -397,8 +453,7 @@ pub fn cluster(c: &Corpus, prior: usize, config: &Config) -> Clustering {
     };
     // Pairs are gathered and checked a block of documents at a time, so
     // memory stays bounded whatever the corpus size.
-    drop(candidates);
-    let anchor_partners = |&i: &u32| -> Vec<u32> {
+    let anchor_partners = |i: u32| -> Vec<u32> {
         let mut common: Vec<(usize, u64)> = c
             .sentences(i as usize)
             .iter()
@@ -416,7 +471,7 @@ pub fn cluster(c: &Corpus, prior: usize, config: &Config) -> Clustering {
     let mut anchor_pairs: Vec<(u32, u32)> = Vec::new();
     for block in reps.chunks(ANCHOR_BLOCK) {
         anchor_pairs.clear();
-        let partners = parallel_map(block, threads, anchor_partners);
+        let partners = parallel_map(block.len(), threads, |k| anchor_partners(block[k]));
         for (&i, js) in block.iter().zip(&partners) {
             for &j in js {
                 if uf.find(i) != uf.find(j) {
@@ -424,7 +479,14 @@ pub fn cluster(c: &Corpus, prior: usize, config: &Config) -> Clustering {
                 }
             }
         }
-        join_contained(&mut uf, &mut counts, &anchor_pairs, threads, &contained);
+        join_contained(
+            &mut uf,
+            &mut counts,
+            anchor_pairs.len(),
+            |k| anchor_pairs[k],
+            threads,
+            |k| contained(anchor_pairs[k].0, anchor_pairs[k].1),
+        );
     }
     drop(anchor_pairs);
     drop(postings);

@@ -356,40 +356,54 @@ pub fn cluster(c: &Corpus, prior: usize, config: &Config) -> Clustering {
         .flat_map(|&i| c.sentences(i as usize).iter().map(move |&s| (s, i)))
         .collect();
     postings.sort_unstable();
-    let mut df: Vec<(u64, u32)> = Vec::new();
-    // Each candidate pair, once per rare sentence it shares, packed as
-    // `first << 32 | second` (sorting plain integers is the fast sort).
-    let mut shared: Vec<u64> = Vec::new();
-    for group in postings.chunk_by(|a, b| a.0 == b.0) {
-        df.push((group[0].0, group.len() as u32));
-        // Candidate pairs come only from rarer sentences, which bounds the
-        // pairs per sentence; the similarity itself counts every
-        // non-boilerplate sentence.
-        if group.len() <= config.max_sentence_df {
-            for (k, &(_, i)) in group.iter().enumerate() {
-                for &(_, j) in &group[..k] {
-                    shared.push(u64::from(j) << 32 | u64::from(i));
-                }
-            }
+    // Candidate pairs come only from rarer sentences, which bounds the pairs
+    // per sentence; the similarity itself counts every non-boilerplate
+    // sentence. Each pair is listed under its later document (a counting
+    // sort: one pass counts, one places), so no sort of every pair is needed.
+    let rare_groups = || {
+        postings
+            .chunk_by(|a, b| a.0 == b.0)
+            .filter(|g| g.len() <= config.max_sentence_df)
+    };
+    let mut starts = vec![0usize; n + 1];
+    for group in rare_groups() {
+        for (k, &(_, i)) in group.iter().enumerate() {
+            starts[i as usize + 1] += k;
         }
     }
-    df.shrink_to_fit();
-    shared.sort_unstable();
-    // Compact in place to each pair once, with how many rare sentences it
-    // shares (a document's sentences are distinct, so each counts once).
-    let mut pairs = shared;
-    let mut rare_shared: Vec<u8> = Vec::new();
-    let mut unique = 0;
-    let mut k = 0;
-    while k < pairs.len() {
-        let run = pairs[k..].iter().take_while(|&&p| p == pairs[k]).count();
-        pairs[unique] = pairs[k];
-        rare_shared.push(run.min(usize::from(u8::MAX)) as u8);
-        unique += 1;
-        k += run;
+    for i in 0..n {
+        starts[i + 1] += starts[i];
     }
-    pairs.truncate(unique);
-    pairs.shrink_to_fit();
+    let mut partners = vec![0u32; starts[n]];
+    let mut filled = starts.clone();
+    for group in rare_groups() {
+        for (k, &(_, i)) in group.iter().enumerate() {
+            let at = filled[i as usize];
+            for (slot, &(_, j)) in partners[at..at + k].iter_mut().zip(&group[..k]) {
+                *slot = j;
+            }
+            filled[i as usize] += k;
+        }
+    }
+    drop(filled);
+    // Each pair once, with how many rare sentences it shares (a document's
+    // sentences are distinct, so each counts once).
+    let mut pairs: Vec<u64> = Vec::new();
+    let mut rare_shared: Vec<u8> = Vec::new();
+    for i in 0..n {
+        let mine = &mut partners[starts[i]..starts[i + 1]];
+        mine.sort_unstable();
+        for run in mine.chunk_by(|a, b| a == b) {
+            pairs.push(u64::from(run[0]) << 32 | i as u64);
+            rare_shared.push(run.len().min(usize::from(u8::MAX)) as u8);
+        }
+    }
+    drop(partners);
+    drop(starts);
+    let df: Vec<(u64, u32)> = postings
+        .chunk_by(|a, b| a.0 == b.0)
+        .map(|g| (g[0].0, g.len() as u32))
+        .collect();
     let ends = |p: u64| ((p >> 32) as u32, p as u32);
     let evidence = Evidence {
         df,

@@ -454,31 +454,30 @@ pub fn cluster(c: &Corpus, prior: usize, config: &Config) -> Clustering {
     // compared with every document holding ANCHORS_SHARED of them. In a big
     // crawl a story's sentences recur in many pages, and its copies share
     // the rarest of them.
-    let lookup = |s: u64| -> Option<&[(u64, u32)]> {
-        let start = postings.partition_point(|p| p.0 < s);
-        let end = postings.partition_point(|p| p.0 <= s);
-        (end > start).then(|| &postings[start..end])
-    };
-    let df_of = |s: u64| -> usize {
-        match evidence.df.binary_search_by_key(&s, |e| e.0) {
-            Ok(k) => evidence.df[k].1 as usize,
-            Err(_) => 0,
+    //
+    // Each document's such sentences as (document, document frequency,
+    // where the sentence's holders start in `postings`), sorted: a
+    // document's anchors are the first entries of its run (rarest first,
+    // ties by sentence hash, the order of `postings`), their holders slices.
+    let mut common_of: Vec<(u32, u32, usize)> = Vec::new();
+    let mut at = 0;
+    for group in postings.chunk_by(|a, b| a.0 == b.0) {
+        let d = group.len();
+        if d > config.max_sentence_df && d <= boilerplate_cut {
+            common_of.extend(group.iter().map(|&(_, i)| (i, d as u32, at)));
         }
-    };
+        at += d;
+    }
+    common_of.sort_unstable();
     // Pairs are gathered and checked a block of documents at a time, so
     // memory stays bounded whatever the corpus size.
     let anchor_partners = |i: u32| -> Vec<u32> {
-        let mut common: Vec<(usize, u64)> = c
-            .sentences(i as usize)
+        let first = common_of.partition_point(|e| e.0 < i);
+        let holders: Vec<&[(u64, u32)]> = common_of[first..]
             .iter()
-            .map(|&s| (df_of(s), s))
-            .filter(|&(d, _)| d > config.max_sentence_df && d <= boilerplate_cut)
-            .collect();
-        common.sort_unstable();
-        let holders: Vec<&[(u64, u32)]> = common
-            .iter()
+            .take_while(|e| e.0 == i)
             .take(ANCHORS)
-            .filter_map(|&(_, s)| lookup(s))
+            .map(|&(_, d, start)| &postings[start..start + d as usize])
             .collect();
         shared_holders(&holders, ANCHORS_SHARED.min(holders.len()), i)
     };
@@ -503,6 +502,7 @@ pub fn cluster(c: &Corpus, prior: usize, config: &Config) -> Clustering {
         );
     }
     drop(anchor_pairs);
+    drop(common_of);
     drop(postings);
 
     // MinHash LSH, band by band to keep one band's keys in memory at a time.

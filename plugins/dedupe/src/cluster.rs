@@ -387,24 +387,40 @@ pub fn cluster(c: &Corpus, prior: usize, config: &Config) -> Clustering {
     }
     drop(filled);
     // Each pair once, with how many rare sentences it shares (a document's
-    // sentences are distinct, so each counts once).
-    let mut pairs: Vec<u64> = Vec::new();
+    // sentences are distinct, so each counts once): the earlier documents
+    // are compacted in place, `owner` holds the later one.
     let mut rare_shared: Vec<u8> = Vec::new();
+    let mut unique = 0;
     for i in 0..n {
-        let mine = &mut partners[starts[i]..starts[i + 1]];
-        mine.sort_unstable();
-        for run in mine.chunk_by(|a, b| a == b) {
-            pairs.push(u64::from(run[0]) << 32 | i as u64);
-            rare_shared.push(run.len().min(usize::from(u8::MAX)) as u8);
+        let (from, to) = (starts[i], starts[i + 1]);
+        partners[from..to].sort_unstable();
+        starts[i] = unique;
+        let mut k = from;
+        while k < to {
+            let run = partners[k..to]
+                .iter()
+                .take_while(|&&j| j == partners[k])
+                .count();
+            partners[unique] = partners[k];
+            rare_shared.push(run.min(usize::from(u8::MAX)) as u8);
+            unique += 1;
+            k += run;
         }
     }
-    drop(partners);
+    starts[n] = unique;
+    partners.truncate(unique);
+    partners.shrink_to_fit();
+    rare_shared.shrink_to_fit();
+    let mut owner: Vec<u32> = Vec::with_capacity(unique);
+    for i in 0..n {
+        owner.extend(std::iter::repeat_n(i as u32, starts[i + 1] - starts[i]));
+    }
     drop(starts);
     let df: Vec<(u64, u32)> = postings
         .chunk_by(|a, b| a.0 == b.0)
         .map(|g| (g[0].0, g.len() as u32))
         .collect();
-    let ends = |p: u64| ((p >> 32) as u32, p as u32);
+    let ends = |k: usize| (partners[k], owner[k]);
     let evidence = Evidence {
         df,
         cut: boilerplate_cut,
@@ -427,7 +443,7 @@ pub fn cluster(c: &Corpus, prior: usize, config: &Config) -> Clustering {
     // site sharing a sentence of its boilerplate) fail that bound and are
     // settled without touching their signatures or sentence lists.
     let sentence_candidate = |k: usize| {
-        let (a, b) = ends(pairs[k]);
+        let (a, b) = ends(k);
         let rare = if rare_shared[k] == u8::MAX {
             u64::MAX / 2
         } else {
@@ -440,12 +456,13 @@ pub fn cluster(c: &Corpus, prior: usize, config: &Config) -> Clustering {
     join_contained(
         &mut uf,
         &mut counts,
-        pairs.len(),
-        |k| ends(pairs[k]),
+        owner.len(),
+        ends,
         threads,
         sentence_candidate,
     );
-    drop(pairs);
+    drop(partners);
+    drop(owner);
     drop(rare_shared);
 
     // Sentences too common to enumerate every pair (in more than
@@ -455,29 +472,34 @@ pub fn cluster(c: &Corpus, prior: usize, config: &Config) -> Clustering {
     // crawl a story's sentences recur in many pages, and its copies share
     // the rarest of them.
     //
-    // Each document's such sentences as (document, document frequency,
-    // where the sentence's holders start in `postings`), sorted: a
-    // document's anchors are the first entries of its run (rarest first,
-    // ties by sentence hash, the order of `postings`), their holders slices.
-    let mut common_of: Vec<(u32, u32, usize)> = Vec::new();
+    // Each document's anchors as (document frequency, where the sentence's
+    // holders start in `postings`), rarest first, ties by sentence hash (the
+    // order of `postings`): kept three at a time per document, so this
+    // table grows with the documents, not with their sentences.
+    const NO_ANCHOR: (u32, usize) = (u32::MAX, usize::MAX);
+    let mut anchors_of: Vec<[(u32, usize); ANCHORS]> = vec![[NO_ANCHOR; ANCHORS]; n];
     let mut at = 0;
     for group in postings.chunk_by(|a, b| a.0 == b.0) {
         let d = group.len();
         if d > config.max_sentence_df && d <= boilerplate_cut {
-            common_of.extend(group.iter().map(|&(_, i)| (i, d as u32, at)));
+            for &(_, i) in group {
+                let mine = &mut anchors_of[i as usize];
+                let entry = (d as u32, at);
+                if entry < mine[ANCHORS - 1] {
+                    mine[ANCHORS - 1] = entry;
+                    mine.sort_unstable();
+                }
+            }
         }
         at += d;
     }
-    common_of.sort_unstable();
     // Pairs are gathered and checked a block of documents at a time, so
     // memory stays bounded whatever the corpus size.
     let anchor_partners = |i: u32| -> Vec<u32> {
-        let first = common_of.partition_point(|e| e.0 < i);
-        let holders: Vec<&[(u64, u32)]> = common_of[first..]
+        let holders: Vec<&[(u64, u32)]> = anchors_of[i as usize]
             .iter()
-            .take_while(|e| e.0 == i)
-            .take(ANCHORS)
-            .map(|&(_, d, start)| &postings[start..start + d as usize])
+            .filter(|&&e| e != NO_ANCHOR)
+            .map(|&(d, start)| &postings[start..start + d as usize])
             .collect();
         shared_holders(&holders, ANCHORS_SHARED.min(holders.len()), i)
     };
@@ -502,7 +524,7 @@ pub fn cluster(c: &Corpus, prior: usize, config: &Config) -> Clustering {
         );
     }
     drop(anchor_pairs);
-    drop(common_of);
+    drop(anchors_of);
     drop(postings);
 
     // MinHash LSH, band by band to keep one band's keys in memory at a time.

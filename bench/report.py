@@ -203,7 +203,7 @@ def main() -> None:
 
         stage_rows = [
             ("strip_disclaimer", "strip_disclaimer alone", "clean", "C4 lines + phrases + repeated lines"),
-            ("dedupe_exact", "dedupe, near-dup minimised", "exact", "ExactDedup (3 steps)"),
+            ("dedupe_exact", "dedupe, exact only", "exact", "ExactDedup (3 steps)"),
             ("dedupe_near", "dedupe (news.toml)", "near", "ExactDedup + MinhashDedup (7 steps)"),
         ]
         for run, label, bkey, bname in stage_rows:

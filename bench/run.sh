@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # textmill end-to-end benchmark against datatrove + sumy (issue 6).
 #
-#   bench/run.sh [--sizes 10,100,1000] [--baseline-sizes 10,100] [--skip-baseline] [--skip-rouge]
+#   bench/run.sh [--sizes 10,100,1000] [--baseline-sizes 10,100] [--skip-baseline] [--skip-rouge] [--repeat 3]
 #
 # For each size (MB): generate the dirty-news corpus (seed 1) under bench/work/,
 # run configs/news.toml at 1 and 2 threads and each stage alone at 1 thread,
 # score the output with the corpus's score.py; then run the datatrove + sumy
 # baseline on the same data in a virtual environment (bench/work/venv) and
-# score it the same way. bench/report.py prints one table and writes it to
+# score it the same way. Every textmill run is repeated (--repeat, default 3)
+# and the run with the median wall time is reported; the baseline runs once. bench/report.py prints one table and writes it to
 # bench/work/results.md. See bench/README.md.
 set -euo pipefail
 
@@ -16,6 +17,7 @@ SIZES=10,100,1000
 BASELINE_SIZES=
 SKIP_BASELINE=0
 SKIP_ROUGE=0
+REPEAT=3
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --sizes) SIZES=$2; shift 2 ;;
@@ -24,7 +26,9 @@ while [[ $# -gt 0 ]]; do
         --baseline-sizes=*) BASELINE_SIZES=${1#*=}; shift ;;
         --skip-baseline) SKIP_BASELINE=1; shift ;;
         --skip-rouge) SKIP_ROUGE=1; shift ;;
-        -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+        --repeat) REPEAT=$2; shift 2 ;;
+        --repeat=*) REPEAT=${1#*=}; shift ;;
+        -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
         *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -61,6 +65,34 @@ timed() {
         exit 1
     fi
     grep -E 'Elapsed|Maximum resident' "$dir/$name.time" | sed 's/^\s*/   /' >&2
+}
+
+# Wall seconds from a GNU time -v report ("h:mm:ss" or "m:ss.ss").
+wall_seconds() {
+    awk -F': ' '/Elapsed/ { n = split($2, p, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + p[i]; print s }' "$1"
+}
+
+# timed_median NAME OUTDIR CMD...: `timed` REPEAT times (textmill writes the
+# same output every run) and keep the time report and the stats file of the
+# run with the median wall time: on a shared VM one run can be 20-30 % off.
+timed_median() {
+    local name=$1 dir=$2; shift 2
+    local k walls=()
+    for ((k = 1; k <= REPEAT; k++)); do
+        timed "$name" "$dir" "$@"
+        mv "$dir/$name.time" "$dir/$name.run$k.time"
+        if [[ -f $dir/$name.stats.json ]]; then
+            cp "$dir/$name.stats.json" "$dir/$name.run$k.stats.json"
+        fi
+        walls+=("$(wall_seconds "$dir/$name.run$k.time") $k")
+    done
+    local mid
+    mid=$(printf '%s\n' "${walls[@]}" | sort -n | sed -n "$(((REPEAT + 1) / 2))p" | cut -d' ' -f2)
+    log "$name: median of $REPEAT is run $mid ($(printf '%s s, ' "${walls[@]%% *}"))"
+    cp "$dir/$name.run$mid.time" "$dir/$name.time"
+    if [[ -f $dir/$name.run$mid.stats.json ]]; then
+        cp "$dir/$name.run$mid.stats.json" "$dir/$name.stats.json"
+    fi
 }
 
 # What was measured, and how busy the machine was (report.py prints it).
@@ -114,13 +146,13 @@ for size in "${SIZE_LIST[@]}"; do
 
     # textmill: the whole pipeline, then each stage alone.
     for t in 1 2; do
-        timed "textmill-e2e-t$t" "$O" "$TM" run "$ROOT/configs/news.toml" -q \
+        timed_median "textmill-e2e-t$t" "$O" "$TM" run "$ROOT/configs/news.toml" -q \
             --input "$C/all.jsonl" --output "$O/textmill-e2e-t$t.jsonl" --threads "$t"
     done
-    timed textmill-e2e-t2-zst "$O" "$TM" run "$ROOT/configs/news.toml" -q \
+    timed_median textmill-e2e-t2-zst "$O" "$TM" run "$ROOT/configs/news.toml" -q \
         --input "$C/all.jsonl.zst" --output "$O/textmill-e2e-t2-zst.jsonl" --threads 2
     for stage in strip_disclaimer dedupe_exact dedupe_near summarize; do
-        timed "textmill-$stage" "$O" "$TM" run "$BENCH/configs/$stage.toml" -q \
+        timed_median "textmill-$stage" "$O" "$TM" run "$BENCH/configs/$stage.toml" -q \
             --input "$C/all.jsonl" --output "$O/textmill-$stage.jsonl" --threads 1
     done
     # Output is the same at any thread count; say so if it is not.

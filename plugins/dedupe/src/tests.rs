@@ -13,8 +13,9 @@ fn run(config: Value, texts: &[String], batch: usize) -> Vec<Outcome> {
     run_ids(config, texts, &ids, batch)
 }
 
-fn run_ids(config: Value, texts: &[String], ids: &[String], batch: usize) -> Vec<Outcome> {
-    let docs: Vec<Doc<'_>> = texts
+/// `texts` as documents with `ids`, numbered in order.
+fn docs<'a>(texts: &'a [String], ids: &'a [String]) -> Vec<Doc<'a>> {
+    texts
         .iter()
         .zip(ids)
         .enumerate()
@@ -24,7 +25,11 @@ fn run_ids(config: Value, texts: &[String], ids: &[String], batch: usize) -> Vec
             text: t,
             fields_json: "{}",
         })
-        .collect();
+        .collect()
+}
+
+fn run_ids(config: Value, texts: &[String], ids: &[String], batch: usize) -> Vec<Outcome> {
+    let docs = docs(texts, ids);
     let mut stage = Dedupe::from_config(&config).unwrap();
     let states: Vec<Vec<u8>> = docs
         .chunks(batch.max(1))
@@ -148,17 +153,8 @@ fn without_near_duplicates_only_exact_copies_go_and_texts_match_the_full_mode() 
     // The state holds no signature or sentences, and a full-mode index is
     // refused by name.
     let stage = Dedupe::from_config(&json!({"near_duplicates": false})).unwrap();
-    let docs: Vec<Doc<'_>> = texts
-        .iter()
-        .enumerate()
-        .map(|(i, t)| Doc {
-            ordinal: i as u64,
-            id: "x",
-            text: t,
-            fields_json: "{}",
-        })
-        .collect();
-    let exact_state = stage.observe(&docs).unwrap();
+    let ids: Vec<String> = (0..texts.len()).map(|i| format!("d{i}")).collect();
+    let exact_state = stage.observe(&docs(&texts, &ids)).unwrap();
     let records = crate::state::decode(&exact_state, stage.config()).unwrap();
     assert!(
         records

@@ -106,8 +106,10 @@ fn push_ascii_key(bytes: &[u8], out: &mut String, start: usize, pending_space: &
         .find(|&c| c != 0)
         .is_some_and(|c| c == BREAK);
     let lead = (*pending_space || first_is_break) && out.len() > start;
-    // SAFETY: only ASCII bytes are appended (the space and the key, whose
-    // slack is cut off below), so `out` stays UTF-8.
+    // SAFETY: `bytes` is ASCII (callers pass an ASCII text or a run of one),
+    // and `ascii_key_padded` writes only key bytes of ASCII input, which are
+    // ASCII, and zeroed slack that is cut off below; the space is ASCII. So
+    // `out` stays UTF-8.
     let v = unsafe { out.as_mut_vec() };
     if lead {
         v.push(b' ');
@@ -137,7 +139,8 @@ fn ascii_class(b: u8) -> u8 {
 }
 
 /// Append the key of an ASCII text (what [`normalize_for_match`] gives for
-/// it) to `out` as bytes.
+/// it) to `out` as bytes. For bytes that are not ASCII the result is
+/// unspecified (and may not be UTF-8).
 pub fn ascii_key(bytes: &[u8], out: &mut Vec<u8>) {
     let start = out.len();
     let k = ascii_key_padded(bytes, out);

@@ -90,7 +90,8 @@ impl Analysis<'_> {
 /// content. With `near`, a unit also counts as a repeat when its words are
 /// one word edit (substitute, insert, delete) away from an earlier unit.
 ///
-/// The result is settled: a second call on it removes nothing.
+/// The result is settled: a second call on it removes nothing (for any page
+/// that settles within [`MAX_PASSES`] passes).
 pub fn dedupe_within(text: &str, min_chars: usize, near: bool) -> WithinResult {
     settled(text, min_chars, near, KeyUnit::Lines, |_, kept, removed| {
         WithinResult {
@@ -100,12 +101,16 @@ pub fn dedupe_within(text: &str, min_chars: usize, near: bool) -> WithinResult {
     })
 }
 
+/// Most passes [`settled`] makes. Real pages settle in two; a page built to
+/// need more is cut off here, so work stays linear in the text.
+pub const MAX_PASSES: usize = 8;
+
 /// Analyse `text`, and the kept text again while a pass removes lines, then
-/// hand `done` the last analysis (which removes nothing), its text and the
-/// lines removed in all. One pass can leave a repeat behind: a short line
-/// that goes with a copied run is removed after the paragraphs were
-/// compared, so what is left of an earlier paragraph may now equal a later
-/// one. Each further pass removes a line or ends, so this ends.
+/// hand `done` the last analysis, its text and the lines removed in all.
+/// One pass can leave a repeat behind: a short line that goes with a copied
+/// run is removed after the paragraphs were compared, so what is left of an
+/// earlier paragraph may now equal a later one. After [`MAX_PASSES`] the
+/// text is taken as it is (the last analysis's removals are not applied).
 pub fn settled<R>(
     text: &str,
     min_chars: usize,
@@ -115,16 +120,18 @@ pub fn settled<R>(
 ) -> R {
     let mut kept: Option<String> = None;
     let mut removed = 0;
+    let mut passes = 0;
     loop {
+        passes += 1;
         let current = kept.as_deref().unwrap_or(text);
         let a = analyze(current, min_chars, near, unit);
         match a.text() {
-            None => return done(&a, current, removed),
-            Some(next) => {
+            Some(next) if passes < MAX_PASSES => {
                 removed += a.lines_removed;
                 drop(a);
                 kept = Some(next);
             }
+            _ => return done(&a, current, removed),
         }
     }
 }

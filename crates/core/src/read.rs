@@ -381,18 +381,19 @@ impl Reader {
         bytes: Vec<u8>,
         origin: &Origin,
         id: &Option<String>,
-    ) -> std::result::Result<(String, bool), Item> {
+    ) -> std::result::Result<(String, bool), Box<Item>> {
         match String::from_utf8(bytes) {
             Ok(s) => Ok((s, false)),
             Err(e) => match self.config.invalid_utf8 {
                 Utf8Policy::Lossy => Ok((String::from_utf8_lossy(e.as_bytes()).into_owned(), true)),
-                Utf8Policy::Reject => Err(reject(
+                // Boxed: the rare reject should not widen every `Ok` return.
+                Utf8Policy::Reject => Err(Box::new(reject(
                     origin.clone(),
                     id.clone(),
                     "invalid_utf8",
                     format!("invalid UTF-8 at byte {}", e.utf8_error().valid_up_to()),
                     None,
-                )),
+                ))),
             },
         }
     }
@@ -439,7 +440,7 @@ impl Reader {
         let id = Some(name.to_string());
         let (text, lossy) = match self.decode(bytes, &origin, &id) {
             Ok(t) => t,
-            Err(item) => return item,
+            Err(item) => return *item,
         };
         if let Some(item) = unusable_text(&text, &origin, &id) {
             return item;

@@ -44,6 +44,8 @@ impl TmStr {
     };
 
     /// Borrow a Rust string slice (the slice must outlive every use of the result).
+    // A borrowed view, not a parse: `FromStr` (which owns nothing) does not fit.
+    #[allow(clippy::should_implement_trait)]
     pub fn from_str(s: &str) -> TmStr {
         TmStr {
             ptr: s.as_ptr(),

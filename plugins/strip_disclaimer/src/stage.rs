@@ -235,20 +235,19 @@ pub fn decide<'a>(
         };
         let mut cut = n;
         if let Some(fg) = first_good {
-            for i in fg + 1..n {
-                if let Some(h) = &hits[i] {
-                    if h.how == MatchHow::FooterHeader && good_chars(i + 1..n) <= good_chars(0..i) {
-                        cut = i;
-                        for (j, r) in removed.iter_mut().enumerate().skip(i + 1) {
-                            if r.is_none() && !ls[j].is_blank() {
-                                *r = Some(Why::Footer {
-                                    header: i,
-                                    pack: h.pack,
-                                });
-                            }
+            for (i, hit) in hits.iter().enumerate().take(n).skip(fg + 1) {
+                let Some(h) = hit else { continue };
+                if h.how == MatchHow::FooterHeader && good_chars(i + 1..n) <= good_chars(0..i) {
+                    cut = i;
+                    for (j, r) in removed.iter_mut().enumerate().skip(i + 1) {
+                        if r.is_none() && !ls[j].is_blank() {
+                            *r = Some(Why::Footer {
+                                header: i,
+                                pack: h.pack,
+                            });
                         }
-                        break;
                     }
+                    break;
                 }
             }
         }

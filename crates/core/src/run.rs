@@ -385,7 +385,6 @@ fn record_failure(slot: &mut Result<()>, failed: &AtomicBool, outcome: Result<()
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn run_pass(
     pool: &rayon::ThreadPool,
-    in_flight: usize,
     pass: &Pass<'_>,
     mut source: Source,
     target: &mut Target<'_>,
@@ -396,6 +395,8 @@ pub(crate) fn run_pass(
     start: PassStart,
     mut checkpoints: Option<&mut Checkpointer>,
 ) -> Result<Vec<Vec<u8>>> {
+    // Memory is bounded by the batches in flight: about two per worker.
+    let in_flight = pool.current_num_threads() * 2 + 1;
     let permits = Permits {
         free: Mutex::new(in_flight),
         cond: Condvar::new(),
@@ -707,7 +708,6 @@ pub fn run(pipeline: &mut Pipeline, paths: &RunPaths, options: &RunOptions) -> R
         Some(ck) => RejectsWriter::resume(&paths.rejects, ck.rejects_len, ck.rejects_count)?,
         None => RejectsWriter::create(&paths.rejects)?,
     };
-    let in_flight = threads * 2 + 1;
     let resume_pass = resume.as_ref().map(|ck| ck.pass).unwrap_or(0);
 
     let mut source = Source::Input(Reader::new(plan, &input_config));
@@ -762,7 +762,6 @@ pub fn run(pipeline: &mut Pipeline, paths: &RunPaths, options: &RunOptions) -> R
         };
         let states = run_pass(
             &pool,
-            in_flight,
             &pass,
             source,
             &mut target,

@@ -311,7 +311,6 @@ fn shard_pass(
             });
         }
     };
-    let in_flight = threads * 2 + 1;
     let (mut spill, mut sink) = (None, None);
     let mut target = match plan.observe {
         Some(_) => Target::Spill(spill.insert(AtomicFile::create(&out.shard_file(
@@ -323,7 +322,6 @@ fn shard_pass(
     };
     let result = run_pass(
         &pool,
-        in_flight,
         &plan,
         source,
         &mut target,

@@ -150,13 +150,16 @@ struct Evidence {
 }
 
 impl Evidence {
+    /// Document frequency of a sentence, if it is in the table. Sentences of
+    /// exact copies were not counted; they have the representative's, which is.
+    fn frequency(&self, s: u64) -> Option<usize> {
+        let k = self.df.binary_search_by_key(&s, |e| e.0).ok()?;
+        Some(self.df[k].1 as usize)
+    }
+
+    /// Whether a sentence counts as shared text (it is not boilerplate).
     fn counts(&self, s: u64) -> bool {
-        // Sentences of exact copies were not counted; they have the
-        // representative's, which is in the table.
-        match self.df.binary_search_by_key(&s, |e| e.0) {
-            Ok(k) => self.df[k].1 as usize <= self.cut,
-            Err(_) => false,
-        }
+        self.frequency(s).is_some_and(|d| d <= self.cut)
     }
 
     /// Non-boilerplate sentence weight (words) of a document, and the part
@@ -164,16 +167,14 @@ impl Evidence {
     fn weights(&self, sentences: &[u64], rare_df: usize) -> (u64, u64) {
         let (mut all, mut rare) = (0, 0);
         for &s in sentences {
-            // Sentences of exact copies were not counted; they have the
-            // representative's, which is in the table.
-            if let Ok(k) = self.df.binary_search_by_key(&s, |e| e.0) {
-                let df = self.df[k].1 as usize;
-                if df <= self.cut {
+            match self.frequency(s) {
+                Some(df) if df <= self.cut => {
                     all += weight_of(s);
                     if df <= rare_df {
                         rare += weight_of(s);
                     }
                 }
+                _ => {}
             }
         }
         (all, rare)

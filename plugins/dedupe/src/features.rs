@@ -73,15 +73,12 @@ fn record_of(
     // `normalize_for_match` gives for it) is the analysis's whole key buffer.
     let normalized: &str = &analysis.keys;
     // A repeated shingle changes no minimum, so the signature needs no dedup.
-    let shingles = if config.near_duplicates {
-        word_shingles(normalized, config.shingle_size, SHINGLE_SEED)
+    let (shingles, shingle_count) = if config.near_duplicates {
+        let s = word_shingles(normalized, config.shingle_size, SHINGLE_SEED);
+        let n = s.len();
+        (s, n)
     } else {
-        Vec::new()
-    };
-    let shingle_count = if config.near_duplicates {
-        shingles.len()
-    } else {
-        usize::from(!normalized.is_empty())
+        (Vec::new(), usize::from(!normalized.is_empty()))
     };
     let min_words = config.sentence_min_words.max(1);
     let mut sents: Vec<u64> = analysis

@@ -324,6 +324,30 @@ mod tests {
     }
 
     proptest::proptest! {
+        #![proptest_config(proptest::test_runner::Config::with_cases(20000))]
+        /// Mostly letters, digits and single spaces, so that whole eight-byte
+        /// chunks take the word-at-a-time path, with the bytes that break it
+        /// (double spaces, tabs, punctuation, control bytes) now and then.
+        #[test]
+        fn ascii_keys_are_the_keys_of_the_general_path(parts in proptest::collection::vec(
+            proptest::prop_oneof![
+                6 => "[a-zA-Z0-9]{1,9}",
+                3 => proptest::strategy::Just(" ".to_string()),
+                1 => r"[ .,\t'\x10\x7f@\[`{-]{1,2}",
+            ],
+            0..24,
+        )) {
+            let text = parts.concat();
+            let mut key = b"prefix".to_vec();
+            ascii_key(text.as_bytes(), &mut key);
+            let mut general = String::new();
+            normalize_chars(text.chars(), &mut general);
+            proptest::prop_assert_eq!(&key[..6], b"prefix");
+            proptest::prop_assert_eq!(&key[6..], general.as_bytes(), "{:?}", text);
+        }
+    }
+
+    proptest::proptest! {
         #![proptest_config(proptest::test_runner::Config::with_cases(2048))]
         #[test]
         fn the_run_copying_path_gives_the_keys_of_the_general_path(text in "[ -~\t\n\r\x0b\x0c’“”—–éÉ€\u{a0}\u{2003}Σ]{0,80}") {

@@ -772,21 +772,6 @@ mod tests {
     }
 
     #[test]
-    fn ascii_keys_equal_the_shared_normaliser() {
-        // Mostly letters, digits and single spaces, so that whole eight-byte
-        // chunks take the word-at-a-time path, with the bytes that break it
-        // (double spaces, tabs, punctuation, control bytes) now and then.
-        let alphabet: Vec<char> = "aaaaaaaaaaaaaaaaaaaaZZZbbb999      .,\t-'\x10\x7f@[`{"
-            .chars()
-            .collect();
-        for s in crate::tests::walk_strings(&alphabet, 0x1234_5678_9ABC_DEF1, 40, 20000) {
-            let mut key = b"prefix".to_vec();
-            ascii_key(s.as_bytes(), &mut key);
-            assert_eq!(key[6..], *normalize_for_match(&s).as_bytes(), "{s:?}");
-        }
-    }
-
-    #[test]
     fn the_stop_table_answers_as_a_hash_set_would() {
         let words: Vec<u64> = classify::stopword_list()
             .map(|w| pack_word(w.as_bytes()))

@@ -63,21 +63,31 @@ pub fn learned_key(key: &str, buf: &mut Vec<u8>) -> u64 {
 /// line in two Unicode forms. `observe` and `apply` both use it, so they agree
 /// by construction. Returns 0 for a line with no letter or digit.
 pub fn line_sig(raw: &str) -> (u64, usize) {
-    line_sig_with(raw, &mut Vec::new())
+    line_sig_with(raw, &mut SigScratch::default())
 }
 
-/// [`line_sig`] with a scratch buffer the caller reuses across lines: the
-/// signed bytes are collected and hashed a word at a time ([`Sig::of`]),
-/// which costs less than feeding the hash byte by byte.
-pub fn line_sig_with(raw: &str, h: &mut Vec<u8>) -> (u64, usize) {
+/// Buffers [`line_sig_with`] reuses from line to line.
+#[derive(Debug, Default)]
+pub struct SigScratch {
+    /// The bytes signed.
+    signed: Vec<u8>,
+    /// The line's ASCII stand-in, when it has one.
+    stand_in: String,
+}
+
+/// [`line_sig`] with buffers the caller reuses across lines: the signed
+/// bytes are collected and hashed a word at a time ([`Sig::of`]), which
+/// costs less than feeding the hash byte by byte.
+pub fn line_sig_with(raw: &str, scratch: &mut SigScratch) -> (u64, usize) {
     let bytes = raw.as_bytes();
+    let h = &mut scratch.signed;
     h.clear();
     h.reserve(bytes.len() + 1);
     if raw.is_ascii() {
         return ascii_sig(bytes, h);
     }
-    if let Some(a) = crate::prepare::ascii_stand_in(raw) {
-        return ascii_sig(a.as_bytes(), h);
+    if crate::prepare::ascii_stand_in(raw, &mut scratch.stand_in) {
+        return ascii_sig(scratch.stand_in.as_bytes(), h);
     }
     general_sig(raw, h)
 }

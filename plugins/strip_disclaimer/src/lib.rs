@@ -167,7 +167,7 @@ impl CorpusStage for StripDisclaimer {
         }
         let mut state = Vec::new();
         let mut keys = Vec::new();
-        let mut scratch = Vec::new();
+        let mut scratch = learned::SigScratch::default();
         for doc in docs {
             keys.clear();
             // One cheap pass per line: the learned layer needs only signatures.

@@ -31,6 +31,8 @@ pub struct Keys {
     pub feats: Vec<Features>,
     /// [`crate::learned::line_sig`] of each line (0 without letters or digits).
     pub sigs: Vec<u64>,
+    /// Scratch for a line's ASCII stand-in, reused from line to line.
+    stand_in: String,
 }
 
 impl Keys {
@@ -57,8 +59,8 @@ impl Keys {
             let s = joined.len();
             let one = if l.text.is_ascii() {
                 Some(ascii_pass(l.text, &mut joined))
-            } else if let Some(a) = ascii_stand_in(l.text) {
-                Some(ascii_pass(&a, &mut joined))
+            } else if ascii_stand_in(l.text, &mut self.stand_in) {
+                Some(ascii_pass(&self.stand_in, &mut joined))
             } else {
                 one_pass(l.text, &mut joined)
             };
@@ -164,10 +166,17 @@ fn stop_table() -> &'static StopTable {
 /// A set of packed words as an open-addressed table of 1024 keys (8 KB).
 /// Every word of every line is looked up, and about half of them are
 /// function words; a general hash set spent more on probing its groups
-/// than this spends on one or two reads. Same keys in, same answers out.
+/// than this spends on a few reads. A lookup reads the same few slots for
+/// every word and never branches on what it finds: whether a word is a
+/// function word is a coin toss the branch predictor loses. Same keys in,
+/// same answers out.
 #[derive(Debug)]
 struct StopTable {
-    slots: Box<[u64; STOP_SLOTS]>,
+    /// `STOP_SLOTS` home slots plus `reach` overflow slots past the end
+    /// (probing never wraps, so a key's slot is within `reach` of home).
+    slots: Box<[u64]>,
+    /// The farthest any key sits from its home slot.
+    reach: usize,
     /// The key 0 marks an empty slot, so it is kept aside.
     has_zero: bool,
 }
@@ -176,23 +185,32 @@ const STOP_SLOTS: usize = 1024;
 
 impl StopTable {
     fn new(keys: impl Iterator<Item = u64>) -> StopTable {
-        let mut t = StopTable {
-            slots: Box::new([0; STOP_SLOTS]),
-            has_zero: false,
-        };
+        let mut slots = vec![0u64; STOP_SLOTS];
+        let mut reach = 0;
+        let mut has_zero = false;
         for k in keys {
             if k == 0 {
-                t.has_zero = true;
+                has_zero = true;
                 continue;
             }
-            let mut i = StopTable::home(k);
+            let home = StopTable::home(k);
+            let mut i = home;
             // A few hundred keys in 1024 slots: a free slot is near.
-            while t.slots[i] != 0 && t.slots[i] != k {
-                i = (i + 1) % STOP_SLOTS;
+            while slots.get(i).is_some_and(|&s| s != 0 && s != k) {
+                i += 1;
             }
-            t.slots[i] = k;
+            if i == slots.len() {
+                slots.push(0);
+            }
+            slots[i] = k;
+            reach = reach.max(i - home);
         }
-        t
+        slots.resize(STOP_SLOTS + reach, 0);
+        StopTable {
+            slots: slots.into_boxed_slice(),
+            reach,
+            has_zero,
+        }
     }
 
     /// First slot to try: the top bits, where `mix_word` mixes best.
@@ -204,17 +222,12 @@ impl StopTable {
     /// True when `k` is in the set.
     #[inline]
     fn contains(&self, k: u64) -> bool {
-        if k == 0 {
-            return self.has_zero;
-        }
-        let mut i = StopTable::home(k);
-        loop {
-            match self.slots[i] {
-                0 => return false,
-                s if s == k => return true,
-                _ => i = (i + 1) % STOP_SLOTS,
-            }
-        }
+        let home = StopTable::home(k);
+        let found = self.slots[home..=home + self.reach]
+            .iter()
+            .fold(false, |hit, &s| hit | (s == k));
+        // An empty slot holds 0, so 0 "finds" one: it is answered aside.
+        (found & (k != 0)) | (self.has_zero & (k == 0))
     }
 }
 
@@ -423,18 +436,15 @@ fn ascii_pass(raw: &str, out: &mut Vec<u8>) -> (Features, u64) {
     crate::phrases::for_each_word(&key[..k], |s, e| {
         words += 1;
         let len = e - s;
-        // Function words are short; longer words are never looked up.
-        if len <= 10 {
-            let mut lo = [0u8; 8];
-            let mut hi = [0u8; 8];
-            lo.copy_from_slice(&key[s..s + 8]);
-            hi.copy_from_slice(&key[s + 8..s + 16]);
-            let lo = u64::from_le_bytes(lo) & keep(len);
-            let hi = u64::from_le_bytes(hi) & keep(len.saturating_sub(8));
-            if stops.contains(mix_word(lo, hi, len)) {
-                stop += 1;
-            }
-        }
+        let mut lo = [0u8; 8];
+        let mut hi = [0u8; 8];
+        lo.copy_from_slice(&key[s..s + 8]);
+        hi.copy_from_slice(&key[s + 8..s + 16]);
+        let lo = u64::from_le_bytes(lo) & keep(len);
+        let hi = u64::from_le_bytes(hi) & keep(len.saturating_sub(8));
+        // Function words are short: a longer word never counts (every word
+        // is looked up, so no branch depends on its length or the answer).
+        stop += usize::from(stops.contains(mix_word(lo, hi, len)) & (len <= 10));
     });
     out.truncate(start + k);
     let f = Features {
@@ -540,21 +550,26 @@ pub fn key_sig(key: &[u8], digits: bool) -> u64 {
     }
 }
 
-/// The line with each non-ASCII character replaced by an ASCII one that
-/// every reader of a line treats the same way, when it has only such
-/// characters: then the ASCII paths give its key, features and learned
-/// signature. Typographic quotes, dashes, bullets, `»`, `£`, `©` and the
+/// Write to `out` the line with each non-ASCII character replaced by an
+/// ASCII one that every reader of a line treats the same way, and return
+/// true, when it has only such characters: then the ASCII paths give its
+/// key, features and learned signature. Typographic quotes, dashes, bullets, `»`, `£`, `©` and the
 /// no-break space make most non-ASCII news lines non-ASCII; each stand-in
 /// has the same key role ([`role`]), the same feature class (whitespace,
 /// prose punctuation or symbol, see [`classify::is_prose_punct`]), the same
 /// membership in [`classify::is_terminal`]'s closing marks and the same
 /// effect on [`line_sig`] (break or dropped). A test checks the ASCII path
 /// on stand-ins against the general loop.
-pub(crate) fn ascii_stand_in(raw: &str) -> Option<String> {
-    let mut out = String::with_capacity(raw.len());
-    for c in raw.chars() {
+pub(crate) fn ascii_stand_in(raw: &str, out: &mut String) -> bool {
+    out.clear();
+    let mut rest = raw;
+    // Runs of ASCII are copied whole; only the other characters are decoded.
+    while let Some(at) = rest.bytes().position(|b| !b.is_ascii()) {
+        out.push_str(&rest[..at]);
+        let Some(c) = rest[at..].chars().next() else {
+            break;
+        };
         out.push(match c {
-            c if c.is_ascii() => c,
             // Dropped, prose punctuation, a closing mark.
             '’' => '\'',
             '”' => '"',
@@ -569,10 +584,12 @@ pub(crate) fn ascii_stand_in(raw: &str) -> Option<String> {
             // Dropped, a symbol.
             '©' => '#',
             '\u{A0}' => ' ',
-            _ => return None,
+            _ => return false,
         });
+        rest = &rest[at + c.len_utf8()..];
     }
-    Some(out)
+    out.push_str(rest);
+    true
 }
 
 /// What a character does to a key.
@@ -810,17 +827,20 @@ mod tests {
         let long = ["themselves", "abovementioned"];
         let words: Vec<&str> = WORDS.iter().chain(&long).copied().collect();
         for s in random_lines(&alphabet, &words) {
-            let Some(a) = ascii_stand_in(&s) else {
-                panic!("{s:?} has a stand-in");
-            };
+            let mut a = String::new();
+            assert!(ascii_stand_in(&s, &mut a), "{s:?} has a stand-in");
             let (mut x, mut y) = (Vec::new(), Vec::new());
             assert_eq!(Some(ascii_pass(&a, &mut x)), one_pass(&s, &mut y), "{s:?}");
             assert_eq!(x, y, "{s:?}");
             let general = crate::learned::general_sig(&s, &mut Vec::new());
             assert_eq!(line_sig(&s), general, "{s:?}");
         }
-        assert_eq!(ascii_stand_in("café"), None);
-        assert_eq!(ascii_stand_in("a … b"), None);
+        let mut a = String::new();
+        assert!(!ascii_stand_in("café", &mut a));
+        assert!(!ascii_stand_in("a … b", &mut a));
+        // A line that was not ASCII before is written whole after one that was.
+        assert!(ascii_stand_in("“Yes” – £5 ©", &mut a));
+        assert_eq!(a, "%Yes\" - %5 #");
     }
 
     #[test]

@@ -32,6 +32,7 @@ use crate::lang;
 use crate::learned::Learned;
 use crate::prepare::Keys;
 use crate::rules::{MatchHow, PrefixCut, RuleHit};
+use std::cell::Cell;
 use textmill_plugin_sdk::serde_json::{Map, Value, json};
 use textmill_text::lines::{Line, lines};
 
@@ -120,7 +121,8 @@ pub fn decide<'a>(
 ) -> Decision<'a> {
     let ls = lines(text);
     let n = ls.len();
-    let keys = Keys::new(&ls, text.len());
+    let mut keys = SPARE_KEYS.with(Cell::take);
+    keys.fill(&ls, text.len());
     let raw: Vec<&str> = ls.iter().map(|l| l.text).collect();
     // Each line is judged by its own language's function words; on lines of
     // an unrecognised language the classifier abstains (see `lang`).
@@ -383,6 +385,10 @@ pub fn decide<'a>(
             }
         }
     }
+    // A page far bigger than most does not keep its buffers for the rest of the run.
+    if keys.joined.capacity() <= SPARE_KEYS_MAX_BYTES {
+        SPARE_KEYS.with(|spare| spare.set(keys));
+    }
     Decision {
         lines: ls,
         removed,
@@ -391,6 +397,15 @@ pub fn decide<'a>(
         langs,
     }
 }
+
+thread_local! {
+    /// Each worker's key buffers, reused from document to document (they
+    /// were a visible share of the stage's allocations).
+    static SPARE_KEYS: Cell<Keys> = Cell::new(Keys::default());
+}
+
+/// Largest key buffer kept for the next document.
+const SPARE_KEYS_MAX_BYTES: usize = 1 << 20;
 
 /// Lines longer than this many words are story, whatever phrase they
 /// contain (a story quoting "continue reading" or "subscribe to our"). The

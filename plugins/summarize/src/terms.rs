@@ -83,6 +83,9 @@ type HashedMap<V> = HashMapU64<V>;
 /// stay far below this, and the bound keeps memory flat on odd corpora.
 const STEM_CACHE_LIMIT: usize = 1 << 18;
 
+/// Slots of the per-thread hot stem table (256 KiB).
+const HOT_SLOTS: usize = 1 << 14;
+
 /// The cached "stem" of a stop word or a one-letter word: not a term.
 const STOP: u64 = 0;
 
@@ -93,6 +96,11 @@ const STOP: u64 = 0;
 struct Scratch {
     /// Word hash (seeded by language) to stem hash, or [`STOP`].
     stems: HashedMap<u64>,
+    /// A direct-mapped copy of recent `stems` entries, `HOT_SLOTS` of them
+    /// (allocated on first use): the words a text repeats most are found
+    /// here, in a table small enough to stay in cache, while `stems` holds
+    /// a corpus's whole vocabulary and most probes of it missed the cache.
+    hot: Vec<(u64, u64)>,
     /// Stem hash to the document's term id.
     ids: HashedMap<u32>,
     /// The current word, lowercased.
@@ -212,12 +220,16 @@ impl Analyzer {
             let mut scratch = scratch.borrow_mut();
             let Scratch {
                 stems,
+                hot,
                 ids,
                 word,
                 sentence_ids,
             } = &mut *scratch;
             if stems.len() > STEM_CACHE_LIMIT {
                 stems.clear();
+            }
+            if hot.is_empty() {
+                hot.resize(HOT_SLOTS, (0, 0));
             }
             ids.clear();
             for text in sentences {
@@ -231,14 +243,22 @@ impl Analyzer {
                         word.extend(token.chars().flat_map(char::to_lowercase));
                     }
                     let key = hash64_seeded(word.as_bytes(), self.seed);
-                    let stem = *stems.entry(key).or_insert_with(|| {
-                        // One letter ("s" of "Kiev's", "a") carries no topic.
-                        if word.chars().nth(1).is_none() || self.stop.contains(&key) {
-                            STOP
-                        } else {
-                            hash64(self.stemmer.stem(word).as_bytes())
-                        }
-                    });
+                    // A key of 0 would match an empty slot: it skips the copy.
+                    let slot = &mut hot[key as usize % HOT_SLOTS];
+                    let stem = if slot.0 == key && key != 0 {
+                        slot.1
+                    } else {
+                        let stem = *stems.entry(key).or_insert_with(|| {
+                            // One letter ("s" of "Kiev's", "a") carries no topic.
+                            if word.chars().nth(1).is_none() || self.stop.contains(&key) {
+                                STOP
+                            } else {
+                                hash64(self.stemmer.stem(word).as_bytes())
+                            }
+                        });
+                        *slot = (key, stem);
+                        stem
+                    };
                     if stem != STOP {
                         let next = ids.len() as u32;
                         sentence_ids.push(*ids.entry(stem).or_insert(next));
@@ -308,6 +328,30 @@ mod tests {
         let d = english().analyze(["oil oil prices"]);
         assert_eq!(d.sentence(0).1.iter().sum::<f32>(), 3.0);
         assert_eq!(d.sentence(0).0.len(), 2);
+    }
+
+    #[test]
+    fn words_sharing_a_hot_slot_keep_their_own_stems() {
+        let a = english();
+        let slot = |w: &str| hash64_seeded(w.as_bytes(), a.seed) as usize % HOT_SLOTS;
+        let mut first_in = HashMapU64::<String>::default();
+        let (x, y) = (0..1_000_000)
+            .map(|i| format!("zq{i}"))
+            .find_map(|w| match first_in.get(&(slot(&w) as u64)) {
+                Some(x) => Some((x.clone(), w)),
+                None => {
+                    first_in.insert(slot(&w) as u64, w);
+                    None
+                }
+            })
+            .expect("two words share a slot");
+        // Each evicts the other from the slot; a stale entry would merge them.
+        let d = a.analyze([format!("{x} {y} {x} {y} {x}").as_str()]);
+        assert_eq!(d.sentence(0).0.len(), 2);
+        let mut counts = d.sentence(0).1.to_vec();
+        counts.sort_by(f32::total_cmp);
+        assert_eq!(counts, [2.0, 3.0]);
+        assert_eq!(d, a.analyze([format!("{x} {y} {x} {y} {x}").as_str()]));
     }
 
     #[test]

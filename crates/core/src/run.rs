@@ -380,21 +380,37 @@ fn record_failure(slot: &mut Result<()>, failed: &AtomicBool, outcome: Result<()
     }
 }
 
+/// What every pass of a run shares: the workers, the rejects file, the
+/// statistics and the cancel flag.
+pub(crate) struct RunContext<'a> {
+    /// The worker pool.
+    pub pool: &'a rayon::ThreadPool,
+    /// The run's rejects, every pass appending.
+    pub rejects: &'a mut RejectsWriter,
+    /// The run's statistics, every pass adding.
+    pub stats: &'a mut RunStats,
+    /// Set to stop the run between batches.
+    pub cancel: &'a AtomicBool,
+}
+
 /// Run one pass: read `source`, process batches in parallel, write in order.
 /// Returns the observed states in input order.
-#[allow(clippy::too_many_arguments)]
 pub(crate) fn run_pass(
-    pool: &rayon::ThreadPool,
+    ctx: &mut RunContext<'_>,
     pass: &Pass<'_>,
     mut source: Source,
     target: &mut Target<'_>,
-    rejects: &mut RejectsWriter,
-    run: &mut RunStats,
     progress: &(dyn Fn(u64, u64) + Sync),
-    cancel: &AtomicBool,
     start: PassStart,
     mut checkpoints: Option<&mut Checkpointer>,
 ) -> Result<Vec<Vec<u8>>> {
+    let RunContext {
+        pool,
+        rejects,
+        stats: run,
+        cancel,
+    } = ctx;
+    let (pool, cancel) = (*pool, *cancel);
     // Memory is bounded by the batches in flight: about two per worker.
     let in_flight = pool.current_num_threads() * 2 + 1;
     let permits = Permits {
@@ -709,6 +725,12 @@ pub fn run(pipeline: &mut Pipeline, paths: &RunPaths, options: &RunOptions) -> R
         None => RejectsWriter::create(&paths.rejects)?,
     };
     let resume_pass = resume.as_ref().map(|ck| ck.pass).unwrap_or(0);
+    let mut ctx = RunContext {
+        pool: &pool,
+        rejects: &mut rejects,
+        stats: &mut run,
+        cancel: &options.cancel,
+    };
 
     let mut source = Source::Input(Reader::new(plan, &input_config));
     let mut sink = None;
@@ -761,14 +783,11 @@ pub fn run(pipeline: &mut Pipeline, paths: &RunPaths, options: &RunOptions) -> R
             (None, None) => Target::Final(out.insert(Sink::open(&paths.output)?)),
         };
         let states = run_pass(
-            &pool,
+            &mut ctx,
             &pass,
             source,
             &mut target,
-            &mut rejects,
-            &mut run,
             &report,
-            &options.cancel,
             start,
             Some(&mut checkpoints),
         )?;
@@ -782,8 +801,8 @@ pub fn run(pipeline: &mut Pipeline, paths: &RunPaths, options: &RunOptions) -> R
         drop(states);
         crate::write::write_file_atomically(&checkpoints.merged_path(pass_no), &merged)?;
         finish_stage(pipeline, corpus, &merged)?;
-        run.stages[corpus].seconds += merge_started.elapsed().as_secs_f64();
-        checkpoints.pass_done(&mut rejects, &run, pass_no)?;
+        ctx.stats.stages[corpus].seconds += merge_started.elapsed().as_secs_f64();
+        checkpoints.pass_done(ctx.rejects, ctx.stats, pass_no)?;
         source = spill_source(&spill_path)?;
     }
     run.rejects_written = rejects.count;

@@ -21,8 +21,8 @@ use crate::error::{Error, Result};
 use crate::pipeline::Pipeline;
 use crate::read::{InputPlan, Reader};
 use crate::run::{
-    Progress, RunOptions, Source, Target, empty_stats, finish_stage, merge_states, pass_count,
-    plan_pass, run_pass, spill_source, worker_pool, write_stats,
+    Progress, RunContext, RunOptions, Source, Target, empty_stats, finish_stage, merge_states,
+    pass_count, plan_pass, run_pass, spill_source, worker_pool, write_stats,
 };
 use crate::stats::RunStats;
 use crate::write::{AtomicFile, OUTPUT_MARKER, RejectsWriter, Sink};
@@ -320,15 +320,18 @@ fn shard_pass(
         ))?)),
         None => Target::Final(sink.insert(Sink::open(&out.part(shard.index, ".jsonl"))?)),
     };
+    let mut ctx = RunContext {
+        pool: &pool,
+        rejects: &mut rejects,
+        stats: &mut run,
+        cancel: &options.cancel,
+    };
     let result = run_pass(
-        &pool,
+        &mut ctx,
         &plan,
         source,
         &mut target,
-        &mut rejects,
-        &mut run,
         &report,
-        &options.cancel,
         Default::default(),
         None,
     );

@@ -20,4 +20,5 @@ pub mod lines;
 pub mod normalize;
 pub mod sentences;
 pub mod shingle;
+pub mod swar;
 pub mod words;

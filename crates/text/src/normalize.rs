@@ -2,6 +2,7 @@
 //! the same line (different quotes, case, spacing, punctuation, full-width
 //! forms) get the same key.
 
+use crate::swar::{HIGH, ONES, at_least, equal_to, load8_at};
 use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfkc_quick};
 
 /// The comparison key of a text: NFKC, lowercase, punctuation and symbols
@@ -159,9 +160,6 @@ pub fn ascii_key(bytes: &[u8], out: &mut Vec<u8>) {
 /// through a slice: it is never longer than the text, since a space stands
 /// for at least one break byte.
 pub fn ascii_key_padded(bytes: &[u8], out: &mut Vec<u8>) -> usize {
-    const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    const ONES: u64 = 0x0101_0101_0101_0101;
     let start = out.len();
     let n = bytes.len();
     out.resize(start + n + 16, 0);
@@ -188,17 +186,12 @@ pub fn ascii_key_padded(bytes: &[u8], out: &mut Vec<u8>) -> usize {
     };
     let mut i = 0;
     while i + 8 <= n {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(&bytes[i..i + 8]);
-        let x = u64::from_le_bytes(w);
+        let x = load8_at(bytes, i);
         // High bit per byte: a letter (x | 0x20 in a..z), a digit, a space.
-        // Every byte is ASCII, so adding below 0x80 never carries across.
-        let ge = |v: u64, lo: u8| v.wrapping_add(ONES * u64::from(0x80 - lo)) & HIGH;
         let lower = x | (ONES * 0x20);
-        let letter = ge(lower, b'a') & !ge(lower, b'z' + 1);
-        let digit = ge(x, b'0') & !ge(x, b'9' + 1);
-        let t = x ^ (ONES * 0x20);
-        let space = !(((t & LOW7).wrapping_add(LOW7)) | t | LOW7);
+        let letter = at_least(lower, b'a') & !at_least(lower, b'z' + 1);
+        let digit = at_least(x, b'0') & !at_least(x, b'9' + 1);
+        let space = equal_to(x, b' ');
         // Bytes that do not map one to one: not a letter, digit or space; a
         // space after a space; a space first when a break came before.
         let bad = (!(letter | digit | space) & HIGH)

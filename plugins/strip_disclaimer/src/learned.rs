@@ -324,9 +324,7 @@ impl Sig {
         }
         let mut chunks = bytes.chunks_exact(8);
         for c in &mut chunks {
-            let mut w = [0u8; 8];
-            w.copy_from_slice(c);
-            self.acc = u64::from_le_bytes(w);
+            self.acc = textmill_text::swar::load8(c);
             self.mix();
         }
         self.len += (bytes.len() - chunks.remainder().len()) as u64;

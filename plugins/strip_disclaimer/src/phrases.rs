@@ -23,6 +23,7 @@
 //! unit test checks the two searches agree.
 
 use textmill_text::hash::HashMapU64;
+use textmill_text::swar::{equal_to, load8};
 
 /// Bits of the key filter: a word or pair that starts no phrase (nearly all
 /// of them) costs one bit test, no hash-table probe.
@@ -62,7 +63,7 @@ fn word_key(w: &[u8]) -> u64 {
     } else {
         let mut buf = [0u8; 8];
         buf[..n].copy_from_slice(w);
-        (u64::from_le_bytes(buf), 0)
+        (load8(&buf), 0)
     };
     mix(head ^ tail.rotate_left(23) ^ ((n as u64) << 56))
 }
@@ -79,14 +80,6 @@ fn word_key_at(hay: &[u8], s: usize, e: usize) -> u64 {
         }
         _ => word_key(&hay[s..e]),
     }
-}
-
-/// Eight bytes as a little-endian integer.
-#[inline]
-fn load8(b: &[u8]) -> u64 {
-    let mut buf = [0u8; 8];
-    buf.copy_from_slice(&b[..8]);
-    u64::from_le_bytes(buf)
 }
 
 /// Spreads the bits over the top half, where the filter and hashbrown look.
@@ -216,7 +209,7 @@ pub(crate) fn for_each_word(hay: &[u8], mut f: impl FnMut(usize, usize)) {
     let mut chunks = hay.chunks_exact(8);
     let mut base = 0usize;
     for c in &mut chunks {
-        let mut m = space_mask(load8(c));
+        let mut m = equal_to(load8(c), b' ');
         while m != 0 {
             let at = base + (m.trailing_zeros() / 8) as usize;
             word(start, at);
@@ -232,15 +225,6 @@ pub(crate) fn for_each_word(hay: &[u8], mut f: impl FnMut(usize, usize)) {
         }
     }
     word(start, hay.len());
-}
-
-/// High bit of every byte of `x` that is a space, and no other bit (the
-/// exact form of the zero-byte test, with no false positives).
-#[inline]
-fn space_mask(x: u64) -> u64 {
-    const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
-    let t = x ^ 0x2020_2020_2020_2020;
-    !(((t & LOW7).wrapping_add(LOW7)) | t | LOW7)
 }
 
 #[cfg(test)]

@@ -19,6 +19,7 @@ use crate::lang::{Script, ScriptCounts};
 use crate::learned::{Sig, line_sig};
 use textmill_text::lines::Line;
 use textmill_text::normalize::normalize_for_match;
+use textmill_text::swar::{HIGH, ONES, at_least, equal_to, load8, load8_at};
 
 /// Normalised keys and features of a document's lines.
 #[derive(Debug, Default)]
@@ -236,10 +237,7 @@ fn pack_word(w: &[u8]) -> u64 {
     let mut buf = [0u8; 16];
     let n = w.len().min(16);
     buf[..n].copy_from_slice(&w[..n]);
-    let (mut lo, mut hi) = ([0u8; 8], [0u8; 8]);
-    lo.copy_from_slice(&buf[..8]);
-    hi.copy_from_slice(&buf[8..]);
-    mix_word(u64::from_le_bytes(lo), u64::from_le_bytes(hi), w.len())
+    mix_word(load8(&buf), load8(&buf[8..]), w.len())
 }
 
 /// Hash key of a packed word; the multiply spreads it over hashbrown's high bits.
@@ -436,12 +434,8 @@ fn ascii_pass(raw: &str, out: &mut Vec<u8>) -> (Features, u64) {
     crate::phrases::for_each_word(&key[..k], |s, e| {
         words += 1;
         let len = e - s;
-        let mut lo = [0u8; 8];
-        let mut hi = [0u8; 8];
-        lo.copy_from_slice(&key[s..s + 8]);
-        hi.copy_from_slice(&key[s + 8..s + 16]);
-        let lo = u64::from_le_bytes(lo) & keep(len);
-        let hi = u64::from_le_bytes(hi) & keep(len.saturating_sub(8));
+        let lo = load8_at(key, s) & keep(len);
+        let hi = load8_at(key, s + 8) & keep(len.saturating_sub(8));
         // Function words are short: a longer word never counts (every word
         // is looked up, so no branch depends on its length or the answer).
         stop += usize::from(stops.contains(mix_word(lo, hi, len)) & (len <= 10));
@@ -480,14 +474,6 @@ struct AsciiCounts {
 /// classes as masks (the classes of `ASCII_FLAGS`, as comparisons that
 /// cannot carry between bytes since every byte is below 0x80).
 fn ascii_counts(bytes: &[u8]) -> AsciiCounts {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    // High bit of each byte at least `lo`.
-    let ge = |v: u64, lo: u8| v.wrapping_add(ONES * u64::from(0x80 - lo)) & HIGH;
-    let eq = |v: u64, b: u8| {
-        let t = v ^ (ONES * u64::from(b));
-        !((t & !HIGH).wrapping_add(!HIGH) | t | !HIGH)
-    };
     let mut c = AsciiCounts {
         ends_in_space: 1,
         ..AsciiCounts::default()
@@ -495,23 +481,21 @@ fn ascii_counts(bytes: &[u8]) -> AsciiCounts {
     // Whitespace before the chunk's first byte, as that byte's high bit.
     let mut carry = 0x80u64;
     for chunk in bytes.chunks_exact(8) {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(chunk);
-        let x = u64::from_le_bytes(w);
+        let x = load8(chunk);
         // Tab, LF, VT, FF, CR and space.
-        let space = (ge(x, b'\t') & !ge(x, b'\r' + 1)) | eq(x, b' ');
+        let space = (at_least(x, b'\t') & !at_least(x, b'\r' + 1)) | equal_to(x, b' ');
         let lower = x | (ONES * 0x20);
-        let alpha = ge(lower, b'a') & !ge(lower, b'z' + 1);
-        let upper = ge(x, b'A') & !ge(x, b'Z' + 1);
-        let digit = ge(x, b'0') & !ge(x, b'9' + 1);
+        let alpha = at_least(lower, b'a') & !at_least(lower, b'z' + 1);
+        let upper = at_least(x, b'A') & !at_least(x, b'Z' + 1);
+        let digit = at_least(x, b'0') & !at_least(x, b'9' + 1);
         // Digits and ! " $ % & ' ( ) , - . / : ; ?: everything in '!'..='?'
         // but # * + < = >.
-        let plain = ge(x, b'!')
-            & !ge(x, b'?' + 1)
-            & !eq(x, b'#')
-            & !eq(x, b'*')
-            & !eq(x, b'+')
-            & !(ge(x, b'<') & !ge(x, b'>' + 1));
+        let plain = at_least(x, b'!')
+            & !at_least(x, b'?' + 1)
+            & !equal_to(x, b'#')
+            & !equal_to(x, b'*')
+            & !equal_to(x, b'+')
+            & !(at_least(x, b'<') & !at_least(x, b'>' + 1));
         let after_space = (space << 8) | carry;
         c.nonspace += 8 - space.count_ones();
         c.latin += alpha.count_ones();

@@ -1,0 +1,82 @@
+//! Eight bytes at a time in one `u64` (SIMD within a register): a
+//! little-endian load, and per-byte comparisons that leave the high bit of
+//! each matching byte set and no other bit. The key builders, the line
+//! feature counts and the phrase search of the stages read text this way.
+
+/// Every byte 0x01.
+pub const ONES: u64 = 0x0101_0101_0101_0101;
+/// The high bit of every byte.
+pub const HIGH: u64 = 0x8080_8080_8080_8080;
+
+/// The first eight bytes of `b` as a little-endian integer.
+///
+/// # Panics
+/// If `b` is shorter than eight bytes (callers load only where eight bytes are).
+#[inline]
+pub fn load8(b: &[u8]) -> u64 {
+    let mut w = [0u8; 8];
+    w.copy_from_slice(&b[..8]);
+    u64::from_le_bytes(w)
+}
+
+/// The eight bytes of `b` from `at` as a little-endian integer (one bounds
+/// check, where `load8(&b[at..])` makes two).
+///
+/// # Panics
+/// If fewer than eight bytes follow `at`.
+#[inline]
+pub fn load8_at(b: &[u8], at: usize) -> u64 {
+    let mut w = [0u8; 8];
+    w.copy_from_slice(&b[at..at + 8]);
+    u64::from_le_bytes(w)
+}
+
+/// High bit of each byte of `v` that is at least `lo` (at most 0x80).
+/// Exact when every byte of `v` is ASCII: adding less than 0x80 to a byte
+/// below 0x80 never carries into the next.
+#[inline]
+pub fn at_least(v: u64, lo: u8) -> u64 {
+    v.wrapping_add(ONES * u64::from(0x80 - lo)) & HIGH
+}
+
+/// High bit of each byte of `v` that equals `b`, for any bytes (the exact
+/// form of the zero-byte test, with no false positives).
+#[inline]
+pub fn equal_to(v: u64, b: u8) -> u64 {
+    let t = v ^ (ONES * u64::from(b));
+    !((t & !HIGH).wrapping_add(!HIGH) | t | !HIGH)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The masks byte by byte, as a plain loop would compute them.
+    fn by_bytes(v: u64, f: impl Fn(u8) -> bool) -> u64 {
+        let mut m = 0;
+        for (i, b) in v.to_le_bytes().into_iter().enumerate() {
+            if f(b) {
+                m |= 0x80 << (8 * i);
+            }
+        }
+        m
+    }
+
+    #[test]
+    fn masks_agree_with_byte_comparisons() {
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        for _ in 0..20_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let ascii = x & !HIGH;
+            for probe in [0u8, b'\t', b' ', b'0', b'a', b'z' + 1, 0x7f, 0x80] {
+                assert_eq!(at_least(ascii, probe), by_bytes(ascii, |b| b >= probe));
+                assert_eq!(equal_to(x, probe), by_bytes(x, |b| b == probe));
+                assert_eq!(equal_to(ascii, probe), by_bytes(ascii, |b| b == probe));
+            }
+        }
+        assert_eq!(load8(b"abcdefghi"), u64::from_le_bytes(*b"abcdefgh"));
+        assert_eq!(load8_at(b"abcdefghi", 1), u64::from_le_bytes(*b"bcdefghi"));
+    }
+}

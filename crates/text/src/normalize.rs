@@ -53,8 +53,8 @@ impl Iterator for NonAscii<'_> {
 /// What an ASCII byte adds to a key: itself lowercased (letters and
 /// digits), a word break (whitespace and separating punctuation), or nothing.
 const ASCII_KEY: [u8; 128] = ascii_key_table();
-/// [`ASCII_KEY`] value of a word break; letters and digits are above it.
-const BREAK: u8 = 1;
+/// [`ascii_class`] of a word break; letters and digits are above it.
+pub const BREAK: u8 = 1;
 
 const fn ascii_key_table() -> [u8; 128] {
     let mut table = [0u8; 128];
@@ -134,9 +134,10 @@ fn push_ascii_key(bytes: &[u8], out: &mut String, start: usize, pending_space: &
     }
 }
 
-/// [`ASCII_KEY`] class of a byte: 0 dropped, [`BREAK`], or above it a letter or digit.
-fn ascii_class(b: u8) -> u8 {
-    ASCII_KEY[usize::from(b & 0x7f)]
+/// What an ASCII byte adds to a key: 0 nothing (it is dropped), [`BREAK`]
+/// a word break, or above it the byte itself lowercased (a letter or digit).
+pub const fn ascii_class(b: u8) -> u8 {
+    ASCII_KEY[(b & 0x7f) as usize]
 }
 
 /// Append the key of an ASCII text (what [`normalize_for_match`] gives for

@@ -18,7 +18,7 @@ use crate::classify::{self, Features};
 use crate::lang::{Script, ScriptCounts};
 use crate::learned::{Sig, line_sig};
 use textmill_text::lines::Line;
-use textmill_text::normalize::normalize_for_match;
+use textmill_text::normalize::{self, normalize_for_match};
 use textmill_text::swar::{HIGH, ONES, at_least, equal_to, load8, load8_at};
 
 /// Normalised keys and features of a document's lines.
@@ -112,7 +112,7 @@ const ASCII_FLAGS: [u8; 128] = {
     let mut i = 0;
     while i < 128 {
         let c = i as u8;
-        let mut f = match ASCII_CLASS[i] {
+        let mut f = match ascii_class(c) {
             1 => K_ALNUM,
             2 => K_BREAK,
             _ => 0,
@@ -621,52 +621,16 @@ fn role(c: char) -> Role {
     }
 }
 
-/// Class of an ASCII byte in a key: 0 dropped, 1 letter or digit, 2 word break.
+/// Class of an ASCII byte in a key: 0 dropped, 1 letter or digit, 2 word
+/// break (the shared normaliser's classes, see [`normalize::ascii_class`]).
 #[inline]
 pub const fn ascii_class(b: u8) -> u8 {
-    ASCII_CLASS[(b & 0x7F) as usize]
-}
-
-/// Byte classes of ASCII: 0 vanish, 1 alphanumeric, 2 break.
-const ASCII_CLASS: [u8; 128] = {
-    let mut t = [0u8; 128];
-    let mut i = 0;
-    while i < 128 {
-        let c = i as u8;
-        t[i] = if c.is_ascii_alphanumeric() {
-            1
-        } else if matches!(
-            c,
-            b' ' | b'\t'
-                | b'\n'
-                | b'\r'
-                | 0x0B
-                | 0x0C
-                | b'-'
-                | b'/'
-                | b'\\'
-                | b'|'
-                | b','
-                | b';'
-                | b':'
-                | b'('
-                | b')'
-                | b'['
-                | b']'
-                | b'{'
-                | b'}'
-                | b'<'
-                | b'>'
-                | b'_'
-        ) {
-            2
-        } else {
-            0
-        };
-        i += 1;
+    match normalize::ascii_class(b) {
+        0 => 0,
+        normalize::BREAK => 2,
+        _ => 1,
     }
-    t
-};
+}
 
 #[cfg(test)]
 mod tests {

@@ -8,7 +8,7 @@ Reads, for each size, bench/work/out/<size>mb/:
   textmill-*.stats.json textmill's run stats (time inside each stage)
   datatrove.timings.json, sumy.stats.json   the baseline's own timings
   textmill-e2e.score.json, datatrove.score.json   dirty-news score.py figures
-and bench/work/out/rouge/*.rouge.json (ROUGE on the BBC reference summaries).
+and bench/work/out/rouge/*.rouge.json (ROUGE on the BBC and CNN/DailyMail references).
 Standard library only. See bench/README.md for what each column means.
 """
 
@@ -272,11 +272,14 @@ def main() -> None:
 
     # Summary quality on real references (one run, not per size).
     rouge_dir = a.work / "out" / "rouge"
-    tr, sr = read_json(rouge_dir / "textmill-bbc.rouge.json"), read_json(rouge_dir / "sumy-bbc.rouge.json")
-    if tr:
+    for set_name, label in [("bbc", "bbc/dev (896 docs)"), ("cnndm", "cnndm/dev (100 docs, news.toml)")]:
+        tr = read_json(rouge_dir / f"textmill-{set_name}.rouge.json")
+        sr = read_json(rouge_dir / f"sumy-{set_name}.rouge.json")
+        if not tr:
+            continue
         for key, name in ROUGE:
             tv, sv = tr.get(key), (sr or {}).get(key)
-            rows.append(["bbc/dev (896 docs)", f"quality: {name} (3 sentences)", "summarize", "", "", "", "",
+            rows.append([label, f"quality: {name} (3 sentences)", "summarize", "", "", "", "",
                          "sumy TextRank" if sr else "", "", "", "",
                          f"{fmt(tv, 2)} vs {fmt(sv, 2)}" if sv is not None else fmt(tv, 2),
                          "≥ baseline", check(tv >= sv) if sv is not None else ""])

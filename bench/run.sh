@@ -175,19 +175,24 @@ for size in "${SIZE_LIST[@]}"; do
     fi
 done
 
-# Summary quality: ROUGE on the BBC reference summaries, textmill's summarize
-# stage against sumy's TextRank (both 3 sentences), once per run.
+# Summary quality: ROUGE against sumy's TextRank (both 3 sentences), once per
+# run. BBC: the summarize stage alone; CNN/DailyMail (raw pages, bylines in):
+# configs/news.toml, strip_disclaimer and dedupe first, sumy on the raw text.
 if [[ $SKIP_BASELINE -eq 0 && $SKIP_ROUGE -eq 0 && -n $SUMM && -f $SUMM/bbc/dev.jsonl ]]; then
     R=$WORK/out/rouge
     rm -rf "$R"; mkdir -p "$R"
-    timed textmill-bbc "$R" "$TM" run "$BENCH/configs/summarize.toml" -q \
-        --input "$SUMM/bbc/dev.jsonl" --output "$R/textmill-bbc.jsonl" --threads 1
-    timed sumy-bbc "$R" "$VENV/bin/python" "$BENCH/baseline/sumy_summarize.py" "$SUMM/bbc/dev.jsonl" \
-        --output "$R/sumy-bbc.jsonl" --sentences 3 --stats "$R/sumy-bbc.stats.json"
-    for who in textmill sumy; do
-        "$VENV/bin/python" "$SUMM/rouge_eval.py" --refs "$SUMM/bbc/dev.jsonl" "$R/$who-bbc.jsonl" \
-            >"$R/$who-bbc.rouge.log"
-        tail -1 "$R/$who-bbc.rouge.log" >"$R/$who-bbc.rouge.json"
+    for set in bbc cnndm; do
+        config=$BENCH/configs/summarize.toml
+        [[ $set == cnndm ]] && config=$ROOT/configs/news.toml
+        timed "textmill-$set" "$R" "$TM" run "$config" -q \
+            --input "$SUMM/$set/dev.jsonl" --output "$R/textmill-$set.jsonl" --threads 1
+        timed "sumy-$set" "$R" "$VENV/bin/python" "$BENCH/baseline/sumy_summarize.py" "$SUMM/$set/dev.jsonl" \
+            --output "$R/sumy-$set.jsonl" --sentences 3 --stats "$R/sumy-$set.stats.json"
+        for who in textmill sumy; do
+            "$VENV/bin/python" "$SUMM/rouge_eval.py" --refs "$SUMM/$set/dev.jsonl" "$R/$who-$set.jsonl" \
+                >"$R/$who-$set.rouge.log"
+            tail -1 "$R/$who-$set.rouge.log" >"$R/$who-$set.rouge.json"
+        done
     done
 fi
 

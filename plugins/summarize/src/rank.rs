@@ -215,6 +215,18 @@ pub fn redundancy(d: &DocTerms, a: usize, b: usize) -> f32 {
     shared(ta, tb) as f32 / small as f32
 }
 
+/// The lead prior's weight for a summary that keeps one in `compression`
+/// candidate sentences: `position_weight * compression^compression_power`.
+///
+/// The fewer sentences a summary may keep, the more they must be the
+/// essentials, which news states first (the inverted pyramid); a summary
+/// that keeps nearly half the text covers the body, where centrality judges.
+/// On the dev sets the lead wins at 3 of 30 sentences (CNN/DM) and
+/// centrality at 43% (BBC), and a fixed weight could not serve both.
+pub fn lead_prior_weight(position_weight: f32, compression_power: f32, compression: f32) -> f32 {
+    position_weight * compression.max(1.0).powf(compression_power)
+}
+
 /// The position-aware score: BM25 TextRank centrality scaled by a prior
 /// that favours the lead, plus a reward for sharing terms with the headline.
 ///
@@ -285,6 +297,19 @@ mod tests {
             assert_eq!(best, 1, "{scores:?}");
             assert!(scores[3] < scores[1]);
         }
+    }
+
+    #[test]
+    fn the_lead_prior_grows_with_the_compression() {
+        assert_eq!(lead_prior_weight(0.5, 0.0, 10.0), 0.5);
+        assert!((lead_prior_weight(0.02, 2.0, 10.0) - 2.0).abs() < 1e-5);
+        // A budget larger than the document is no compression.
+        assert_eq!(lead_prior_weight(0.02, 2.0, 0.5), 0.02);
+        let w: Vec<f32> = [1.0, 2.0, 4.0, 8.0]
+            .iter()
+            .map(|&c| lead_prior_weight(0.02, 2.0, c))
+            .collect();
+        assert!(w.windows(2).all(|p| p[0] < p[1]), "{w:?}");
     }
 
     #[test]

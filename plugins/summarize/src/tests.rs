@@ -216,6 +216,7 @@ fn bad_config_names_the_key() {
         (json!({"sentences": 0}), "sentences"),
         (json!({"language": "klingon"}), "language"),
         (json!({"lexrank_threshold": 2.0}), "lexrank_threshold"),
+        (json!({"compression_power": -1.0}), "compression_power"),
     ];
     for (config, key) in cases {
         match config::build(&config) {
@@ -324,4 +325,37 @@ fn of_near_copies_the_earlier_original_is_picked() {
             .iter()
             .any(|r| r.sentence.index == 2 && !r.picked)
     );
+}
+
+/// A story whose sixth sentence restates most of the others: the most
+/// central sentence, but not where the story starts.
+const BRIDGE: &str = "The city council voted on Tuesday to close the old harbour bridge for repairs. \
+    Engineers found cracks in two steel beams last month. Traffic will move to the ferry while the work goes on. \
+    Shop owners near the harbour fear they will lose trade. The ferry company said it would add extra crossings. \
+    The council said the bridge repairs, the ferry crossings and help for harbour shops would cost four million pounds. \
+    Engineers expect the repairs to take eight months. A public meeting about the bridge will be held next week. \
+    Some residents asked why the cracks were not found sooner. The council said inspections had followed national rules. \
+    The last major repairs to the bridge were made in 1998. Opposition members called for an independent review of the inspections.";
+
+#[test]
+fn tight_budgets_lean_on_the_lead_and_loose_ones_on_centrality() {
+    // One sentence of twelve: the lead, as news writes it first.
+    let one = |extra: serde_json::Value| {
+        let mut config = json!({"sentences": 1});
+        if let (Some(c), Some(e)) = (config.as_object_mut(), extra.as_object()) {
+            c.extend(e.clone());
+        }
+        summarize(&settings(config), BRIDGE).indices()
+    };
+    assert_eq!(one(json!({})), [0]);
+    // With a fixed prior the central restatement wins.
+    assert_eq!(one(json!({"compression_power": 0})), [5]);
+    // A word cap of about one sentence is as tight as `sentences = 1`.
+    let capped = summarize(&settings(json!({"max_words": 16})), BRIDGE);
+    assert_eq!(capped.indices(), [0]);
+    // Five of twelve: centrality ranks first, and the central sentence is in.
+    let s = settings(json!({"ratio": 0.43, "explain": true}));
+    let sum = summarize(&s, BRIDGE);
+    assert_eq!(sum.ranking[0].sentence.index, 5);
+    assert_eq!(sum.indices().len(), 5);
 }

@@ -267,6 +267,9 @@ fn parallel_map<R: Send>(len: usize, threads: usize, f: impl Fn(usize) -> R + Sy
 /// The documents (other than `me`) found in at least `need` of the holder
 /// lists, each sorted by document: a merge of the lists, in document order.
 fn shared_holders(lists: &[&[(u64, u32)]], need: usize, me: u32) -> Vec<u32> {
+    if need >= lists.len() {
+        return common_holders(lists, me);
+    }
     let mut at = vec![0usize; lists.len()];
     let mut out = Vec::new();
     loop {
@@ -289,6 +292,37 @@ fn shared_holders(lists: &[&[(u64, u32)]], need: usize, me: u32) -> Vec<u32> {
             out.push(next);
         }
     }
+}
+
+/// The documents (other than `me`) in every holder list: each document of
+/// the shortest list looked up in the others by galloping search. Anchor
+/// lists grow with the corpus (a sentence's holders do), and every holder
+/// intersects them, so walking every list whole grew with the square of
+/// the corpus; this grows with the shortest list and the log of the others.
+fn common_holders(lists: &[&[(u64, u32)]], me: u32) -> Vec<u32> {
+    let Some(shortest) = lists.iter().min_by_key(|l| l.len()) else {
+        return Vec::new();
+    };
+    let mut at = vec![0usize; lists.len()];
+    let mut out = Vec::new();
+    'docs: for &(_, doc) in shortest.iter() {
+        for (l, k) in lists.iter().zip(at.iter_mut()) {
+            let rest = &l[*k..];
+            // Double the step until it passes `doc`, then bisect that span.
+            let mut step = 1;
+            while step < rest.len() && rest[step].1 < doc {
+                step *= 2;
+            }
+            *k += rest[..(step + 1).min(rest.len())].partition_point(|p| p.1 < doc);
+            if l.get(*k).is_none_or(|p| p.1 != doc) {
+                continue 'docs;
+            }
+        }
+        if doc != me {
+            out.push(doc);
+        }
+    }
+    out
 }
 
 /// Check `pairs` for containment on `threads` threads, then join the
@@ -668,5 +702,35 @@ mod tests {
         assert_eq!(shared_holders(&lists, 2, 3), [5, 9]);
         assert_eq!(shared_holders(&lists[..1], 1, 5), [1, 3, 9]);
         assert!(shared_holders(&[], 2, 0).is_empty());
+    }
+
+    #[test]
+    fn common_holders_equal_the_merge_on_random_lists() {
+        // The merge with `need` above the list count would be the reference,
+        // but it takes the fast path; count holders directly instead.
+        let mut seed = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = move |m: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % m
+        };
+        for _ in 0..2000 {
+            let lists: Vec<Vec<(u64, u32)>> = (0..1 + next(4))
+                .map(|_| {
+                    let mut docs: Vec<u32> = (0..next(60)).map(|_| next(80) as u32).collect();
+                    docs.sort_unstable();
+                    docs.dedup();
+                    docs.into_iter().map(|d| (1u64, d)).collect()
+                })
+                .collect();
+            let views: Vec<&[(u64, u32)]> = lists.iter().map(Vec::as_slice).collect();
+            let me = next(80) as u32;
+            let expected: Vec<u32> = (0..80u32)
+                .filter(|&d| d != me && views.iter().all(|l| l.iter().any(|p| p.1 == d)))
+                .collect();
+            assert_eq!(common_holders(&views, me), expected, "{lists:?}");
+            assert_eq!(shared_holders(&views, views.len(), me), expected);
+        }
     }
 }

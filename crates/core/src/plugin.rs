@@ -234,6 +234,38 @@ impl PluginLibrary {
     }
 }
 
+/// Bytes a plugin returned, read in place and released on drop: a merged
+/// corpus state can be hundreds of megabytes, which a copy would fault in
+/// page by page.
+pub struct PluginBytes {
+    bytes: TmBytes,
+    // Holds the library loaded until `release` (its code) has run.
+    _library: Arc<PluginLibrary>,
+}
+
+// SAFETY: the bytes are immutable until released, and the ABI requires
+// `release` to be callable from any thread.
+unsafe impl Send for PluginBytes {}
+// SAFETY: see above; `&PluginBytes` only reads.
+unsafe impl Sync for PluginBytes {}
+
+impl std::ops::Deref for PluginBytes {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        // SAFETY: `data` is valid until `release(owner)`, which runs on drop.
+        unsafe { self.bytes.data.as_bytes() }
+    }
+}
+
+impl Drop for PluginBytes {
+    fn drop(&mut self) {
+        if let Some(release) = self.bytes.release {
+            // SAFETY: released exactly once, as the ABI requires.
+            unsafe { release(self.bytes.owner) };
+        }
+    }
+}
+
 /// Copy plugin-owned bytes and release them.
 fn take_bytes(b: TmBytes) -> Vec<u8> {
     // SAFETY: `data` is valid until `release(owner)`.
@@ -464,24 +496,25 @@ impl StageInstance {
         result
     }
 
-    fn call_bytes(&self, call: impl FnOnce(&mut TmBytes)) -> Result<Vec<u8>, BatchFailure> {
+    fn call_bytes(&self, call: impl FnOnce(&mut TmBytes)) -> Result<PluginBytes, BatchFailure> {
         let mut out = TmBytes::empty();
         let busy = self.library.slot.enter();
         call(&mut out);
         drop(busy);
         let status = out.status;
-        let bytes = take_bytes(out);
-        match status {
-            STATUS_OK => Ok(bytes),
-            STATUS_PANIC => Err(BatchFailure {
-                reason: "plugin_panic",
-                message: String::from_utf8_lossy(&bytes).into_owned(),
-            }),
-            _ => Err(BatchFailure {
-                reason: "plugin_error",
-                message: String::from_utf8_lossy(&bytes).into_owned(),
-            }),
-        }
+        let bytes = PluginBytes {
+            bytes: out,
+            _library: self.library.clone(),
+        };
+        let reason = match status {
+            STATUS_OK => return Ok(bytes),
+            STATUS_PANIC => "plugin_panic",
+            _ => "plugin_error",
+        };
+        Err(BatchFailure {
+            reason,
+            message: String::from_utf8_lossy(&bytes).into_owned(),
+        })
     }
 
     /// Corpus stage: observe a batch into a partial state.
@@ -493,10 +526,11 @@ impl StageInstance {
         let v = views(docs);
         // SAFETY: views alive for the call; out writable.
         self.call_bytes(|out| unsafe { observe(self.ptr, v.docs.as_ptr(), v.docs.len(), out) })
+            .map(|state| state.to_vec())
     }
 
     /// Corpus stage: merge partial states given in input order.
-    pub fn merge(&self, states: &[Vec<u8>]) -> Result<Vec<u8>, BatchFailure> {
+    pub fn merge(&self, states: &[Vec<u8>]) -> Result<PluginBytes, BatchFailure> {
         let merge = self.library.info().merge.ok_or(BatchFailure {
             reason: "plugin_error",
             message: "not a corpus stage".into(),

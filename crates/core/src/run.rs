@@ -14,7 +14,7 @@ use crate::config::InputConfig;
 use crate::document::{Document, Reject};
 use crate::error::{Error, Result};
 use crate::pipeline::{Pipeline, Stage};
-use crate::plugin::DocResult;
+use crate::plugin::{DocResult, PluginBytes};
 use crate::read::{InputPlan, Item, Reader};
 use crate::spill::{self, SpillReader};
 use crate::stats::{RunStats, StageStats};
@@ -673,7 +673,7 @@ pub(crate) fn merge_states(
     pipeline: &Pipeline,
     stage: usize,
     states: &[Vec<u8>],
-) -> Result<Vec<u8>> {
+) -> Result<PluginBytes> {
     pipeline.stages[stage]
         .instance
         .merge(states)
@@ -799,8 +799,17 @@ pub fn run(pipeline: &mut Pipeline, paths: &RunPaths, options: &RunOptions) -> R
         let merge_started = Instant::now();
         let merged = merge_states(pipeline, corpus, &states)?;
         drop(states);
-        crate::write::write_file_atomically(&checkpoints.merged_path(pass_no), &merged)?;
-        finish_stage(pipeline, corpus, &merged)?;
+        // The checkpoint copy is read only on resume: it is written while the
+        // stage finishes, which is serial for much of its time.
+        let merged_path = checkpoints.merged_path(pass_no);
+        std::thread::scope(|scope| {
+            let writer = scope.spawn(|| crate::write::write_file_atomically(&merged_path, &merged));
+            let finished = finish_stage(pipeline, corpus, &merged);
+            let written = writer
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            finished.and(written)
+        })?;
         ctx.stats.stages[corpus].seconds += merge_started.elapsed().as_secs_f64();
         checkpoints.pass_done(ctx.rejects, ctx.stats, pass_no)?;
         source = spill_source(&spill_path)?;

@@ -193,12 +193,6 @@ fn dispatch(cli: Cli) -> anyhow::Result<u8> {
             pass,
             resume,
         } => {
-            if let Some(t) = threads.filter(|&t| t > 0) {
-                // Corpus stages that parallelise their own finish step (dedupe's
-                // clustering) read this, so `--threads` bounds them too.
-                // SAFETY: no other thread exists yet to read the environment.
-                unsafe { std::env::set_var("TEXTMILL_THREADS", t.to_string()) };
-            }
             let shard = match shard {
                 Some(s) => Some(s),
                 None => ShardSpec::from_slurm_env()
@@ -308,6 +302,20 @@ fn validate(config: &Path) -> anyhow::Result<u8> {
     Ok(EXIT_OK)
 }
 
+/// Tell corpus stages that parallelise their own finish step (dedupe's
+/// clustering reads `TEXTMILL_THREADS`) the run's thread count: `--threads`,
+/// else the config's `[run] threads`; unset (every CPU) when both are 0.
+fn bound_stage_threads(threads: Option<usize>, config: &PipelineConfig) {
+    let threads = threads
+        .filter(|&t| t > 0)
+        .or(Some(config.run.threads).filter(|&t| t > 0));
+    if let Some(t) = threads {
+        // SAFETY: called before the run starts any thread that could read the
+        // environment (plugins are loaded and workers started afterwards).
+        unsafe { std::env::set_var("TEXTMILL_THREADS", t.to_string()) };
+    }
+}
+
 fn run(
     config_path: &Path,
     input: Option<PathBuf>,
@@ -318,6 +326,7 @@ fn run(
     verbose: u8,
 ) -> anyhow::Result<u8> {
     let config = PipelineConfig::load(config_path)?;
+    bound_stage_threads(threads, &config);
     let (input, output) = io_paths(&config, config_path, input, output)?;
     let paths = RunPaths {
         rejects: config
@@ -382,6 +391,7 @@ fn run(
 fn explain(config: &Path, input: &Path, id: Option<&str>) -> anyhow::Result<u8> {
     use textmill_core::explain::Effect;
     let config = PipelineConfig::load(config)?;
+    bound_stage_threads(None, &config);
     let mut pipeline = Pipeline::build_with(config, true)?;
     let e = textmill_core::explain::explain(&mut pipeline, input, id)?;
     println!("document {} ({} lines in)", e.id, e.input.lines().count());
@@ -468,6 +478,7 @@ fn run_shard(
     quiet: bool,
 ) -> anyhow::Result<u8> {
     let config = PipelineConfig::load(config_path)?;
+    bound_stage_threads(threads, &config);
     let (input, output) = io_paths(&config, config_path, input, output)?;
     let out = RunDir::new(&output);
     let mut pipeline = Pipeline::build(config)?;

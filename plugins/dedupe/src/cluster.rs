@@ -265,8 +265,8 @@ fn parallel_map<R: Send>(len: usize, threads: usize, f: impl Fn(usize) -> R + Sy
 }
 
 /// The documents (other than `me`) found in at least `need` of the holder
-/// lists, each sorted by document: a merge of the lists, in document order.
-fn shared_holders(lists: &[&[(u64, u32)]], need: usize, me: u32) -> Vec<u32> {
+/// lists, each sorted: a merge of the lists, in document order.
+fn shared_holders(lists: &[&[u32]], need: usize, me: u32) -> Vec<u32> {
     if need >= lists.len() {
         return common_holders(lists, me);
     }
@@ -276,14 +276,14 @@ fn shared_holders(lists: &[&[(u64, u32)]], need: usize, me: u32) -> Vec<u32> {
         let Some(next) = lists
             .iter()
             .zip(&at)
-            .filter_map(|(l, &k)| l.get(k).map(|p| p.1))
+            .filter_map(|(l, &k)| l.get(k).copied())
             .min()
         else {
             return out;
         };
         let mut held = 0;
         for (l, k) in lists.iter().zip(at.iter_mut()) {
-            if l.get(*k).is_some_and(|p| p.1 == next) {
+            if l.get(*k) == Some(&next) {
                 held += 1;
                 *k += 1;
             }
@@ -295,26 +295,29 @@ fn shared_holders(lists: &[&[(u64, u32)]], need: usize, me: u32) -> Vec<u32> {
 }
 
 /// The documents (other than `me`) in every holder list: each document of
-/// the shortest list looked up in the others by galloping search. Anchor
-/// lists grow with the corpus (a sentence's holders do), and every holder
-/// intersects them, so walking every list whole grew with the square of
-/// the corpus; this grows with the shortest list and the log of the others.
-fn common_holders(lists: &[&[(u64, u32)]], me: u32) -> Vec<u32> {
-    let Some(shortest) = lists.iter().min_by_key(|l| l.len()) else {
+/// the shortest list looked up in the others, shortest first, by galloping
+/// search. Anchor lists grow with the corpus (a sentence's holders do), and
+/// every holder intersects them, so walking every list whole grew with the
+/// square of the corpus; this grows with the shortest list and the log of
+/// the others.
+fn common_holders(lists: &[&[u32]], me: u32) -> Vec<u32> {
+    let mut by_length: Vec<&[u32]> = lists.to_vec();
+    by_length.sort_by_key(|l| l.len());
+    let Some((shortest, others)) = by_length.split_first() else {
         return Vec::new();
     };
-    let mut at = vec![0usize; lists.len()];
+    let mut at = vec![0usize; others.len()];
     let mut out = Vec::new();
-    'docs: for &(_, doc) in shortest.iter() {
-        for (l, k) in lists.iter().zip(at.iter_mut()) {
+    'docs: for &doc in shortest.iter() {
+        for (l, k) in others.iter().zip(at.iter_mut()) {
             let rest = &l[*k..];
             // Double the step until it passes `doc`, then bisect that span.
             let mut step = 1;
-            while step < rest.len() && rest[step].1 < doc {
+            while step < rest.len() && rest[step] < doc {
                 step *= 2;
             }
-            *k += rest[..(step + 1).min(rest.len())].partition_point(|p| p.1 < doc);
-            if l.get(*k).is_none_or(|p| p.1 != doc) {
+            *k += rest[..(step + 1).min(rest.len())].partition_point(|&d| d < doc);
+            if l.get(*k) != Some(&doc) {
                 continue 'docs;
             }
         }
@@ -323,6 +326,29 @@ fn common_holders(lists: &[&[(u64, u32)]], me: u32) -> Vec<u32> {
         }
     }
     out
+}
+
+/// How many pairs ahead the containment checks ask for signatures: a check
+/// is a few dozen instructions, a signature read from memory hundreds of
+/// cycles.
+const PREFETCH_AHEAD: usize = 8;
+
+/// Ask the CPU to start loading `bytes` into its cache. The documents of a
+/// pair are far apart in the corpus, so their signatures are rarely cached,
+/// and most checks fail on the signatures alone.
+fn prefetch<T>(bytes: &[T]) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+        let start = bytes.as_ptr() as *const i8;
+        let len = std::mem::size_of_val(bytes);
+        for line in (0..len).step_by(64) {
+            // SAFETY: a prefetch is a hint; it never faults, even past the end.
+            unsafe { _mm_prefetch::<_MM_HINT_T0>(start.wrapping_add(line)) };
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = bytes;
 }
 
 /// Check `pairs` for containment on `threads` threads, then join the
@@ -528,15 +554,18 @@ pub fn cluster(c: &Corpus, prior: usize, config: &Config) -> Clustering {
         }
         at += d;
     }
+    // Only the holders are read from here on: a quarter of the bytes.
+    let holders: Vec<u32> = postings.iter().map(|p| p.1).collect();
+    drop(postings);
     // Pairs are gathered and checked a block of documents at a time, so
     // memory stays bounded whatever the corpus size.
     let anchor_partners = |i: u32| -> Vec<u32> {
-        let holders: Vec<&[(u64, u32)]> = anchors_of[i as usize]
+        let lists: Vec<&[u32]> = anchors_of[i as usize]
             .iter()
             .filter(|&&e| e != NO_ANCHOR)
-            .map(|&(d, start)| &postings[start..start + d as usize])
+            .map(|&(d, start)| &holders[start..start + d as usize])
             .collect();
-        shared_holders(&holders, ANCHORS_SHARED.min(holders.len()), i)
+        shared_holders(&lists, ANCHORS_SHARED.min(lists.len()), i)
     };
     let mut anchor_pairs: Vec<(u32, u32)> = Vec::new();
     for block in reps.chunks(ANCHOR_BLOCK) {
@@ -555,12 +584,18 @@ pub fn cluster(c: &Corpus, prior: usize, config: &Config) -> Clustering {
             anchor_pairs.len(),
             |k| anchor_pairs[k],
             threads,
-            |k| contained(anchor_pairs[k].0, anchor_pairs[k].1),
+            |k| {
+                if let Some(&(a, b)) = anchor_pairs.get(k + PREFETCH_AHEAD) {
+                    prefetch(c.sig(a as usize));
+                    prefetch(c.sig(b as usize));
+                }
+                contained(anchor_pairs[k].0, anchor_pairs[k].1)
+            },
         );
     }
     drop(anchor_pairs);
     drop(anchors_of);
-    drop(postings);
+    drop(holders);
 
     // MinHash LSH, band by band to keep one band's keys in memory at a time.
     let (bands, rows) = (config.bands, config.rows);
@@ -693,9 +728,8 @@ mod tests {
 
     #[test]
     fn shared_holders_counts_each_document_across_the_lists() {
-        let list = |docs: &[u32]| docs.iter().map(|&d| (7u64, d)).collect::<Vec<_>>();
-        let (a, b, c) = (list(&[1, 3, 5, 9]), list(&[3, 4, 9]), list(&[0, 3, 5]));
-        let lists = [a.as_slice(), b.as_slice(), c.as_slice()];
+        let (a, b, c) = ([1, 3, 5, 9], [3, 4, 9], [0, 3, 5]);
+        let lists: [&[u32]; 3] = [&a, &b, &c];
         assert_eq!(shared_holders(&lists, 2, 100), [3, 5, 9]);
         assert_eq!(shared_holders(&lists, 3, 100), [3]);
         // A document never pairs with itself; one list means every holder.
@@ -716,18 +750,18 @@ mod tests {
             seed % m
         };
         for _ in 0..2000 {
-            let lists: Vec<Vec<(u64, u32)>> = (0..1 + next(4))
+            let lists: Vec<Vec<u32>> = (0..1 + next(4))
                 .map(|_| {
                     let mut docs: Vec<u32> = (0..next(60)).map(|_| next(80) as u32).collect();
                     docs.sort_unstable();
                     docs.dedup();
-                    docs.into_iter().map(|d| (1u64, d)).collect()
+                    docs
                 })
                 .collect();
-            let views: Vec<&[(u64, u32)]> = lists.iter().map(Vec::as_slice).collect();
+            let views: Vec<&[u32]> = lists.iter().map(Vec::as_slice).collect();
             let me = next(80) as u32;
             let expected: Vec<u32> = (0..80u32)
-                .filter(|&d| d != me && views.iter().all(|l| l.iter().any(|p| p.1 == d)))
+                .filter(|&d| d != me && views.iter().all(|l| l.contains(&d)))
                 .collect();
             assert_eq!(common_holders(&views, me), expected, "{lists:?}");
             assert_eq!(shared_holders(&views, views.len(), me), expected);

@@ -222,7 +222,10 @@ impl PluginLibrary {
         let ptr = unsafe { (self.info().create)(TmStr::from_str(&config), &mut err) };
         drop(busy);
         if ptr.is_null() {
-            let bytes = take_bytes(err);
+            let bytes = PluginBytes {
+                bytes: err,
+                _library: self.clone(),
+            };
             return Err(serde_json::from_slice(&bytes).unwrap_or_else(|_| {
                 textmill_plugin_sdk::ConfigError::new(String::from_utf8_lossy(&bytes).into_owned())
             }));
@@ -264,17 +267,6 @@ impl Drop for PluginBytes {
             unsafe { release(self.bytes.owner) };
         }
     }
-}
-
-/// Copy plugin-owned bytes and release them.
-fn take_bytes(b: TmBytes) -> Vec<u8> {
-    // SAFETY: `data` is valid until `release(owner)`.
-    let v = unsafe { b.data.as_bytes() }.to_vec();
-    if let Some(release) = b.release {
-        // SAFETY: released exactly once, as the ABI requires.
-        unsafe { release(b.owner) };
-    }
-    v
 }
 
 #[cfg(unix)]

@@ -14,9 +14,7 @@ pub const HIGH: u64 = 0x8080_8080_8080_8080;
 /// If `b` is shorter than eight bytes (callers load only where eight bytes are).
 #[inline]
 pub fn load8(b: &[u8]) -> u64 {
-    let mut w = [0u8; 8];
-    w.copy_from_slice(&b[..8]);
-    u64::from_le_bytes(w)
+    load8_at(b, 0)
 }
 
 /// The eight bytes of `b` from `at` as a little-endian integer (one bounds

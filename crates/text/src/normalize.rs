@@ -153,6 +153,18 @@ pub fn ascii_key(bytes: &[u8], out: &mut Vec<u8>) {
 /// (the caller truncates, and may read a word's first 16 bytes as two
 /// fixed loads); returns the key's length.
 ///
+/// On CPUs with AVX-512 the key is built 64 bytes a step
+/// ([`crate::avx512`]), elsewhere by [`ascii_key_padded_portable`].
+pub fn ascii_key_padded(bytes: &[u8], out: &mut Vec<u8>) -> usize {
+    match crate::avx512::ascii_key_padded(bytes, out) {
+        Some(k) => k,
+        None => ascii_key_padded_portable(bytes, out),
+    }
+}
+
+/// [`ascii_key_padded`] eight bytes at a time on any CPU (the form used
+/// when [`crate::avx512`] is not available, and the one it is tested against).
+///
 /// Most of a news line is letters, digits and single spaces, which map to
 /// the key byte for byte (OR 0x20 lowercases letters and leaves digits and
 /// the space alone): eight bytes are checked at once and the run before the
@@ -160,7 +172,7 @@ pub fn ascii_key(bytes: &[u8], out: &mut Vec<u8>) {
 /// word; that byte alone goes through the byte loop. The key is written
 /// through a slice: it is never longer than the text, since a space stands
 /// for at least one break byte.
-pub fn ascii_key_padded(bytes: &[u8], out: &mut Vec<u8>) -> usize {
+pub fn ascii_key_padded_portable(bytes: &[u8], out: &mut Vec<u8>) -> usize {
     let start = out.len();
     let n = bytes.len();
     out.resize(start + n + 16, 0);

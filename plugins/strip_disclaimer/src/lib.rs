@@ -63,6 +63,7 @@
 //! ```
 #![deny(missing_docs)]
 
+mod avx512;
 pub mod classify;
 pub mod config;
 pub mod lang;

@@ -16,7 +16,8 @@
 
 use crate::classify::{self, Features};
 use crate::lang::{Script, ScriptCounts};
-use crate::learned::{Sig, line_sig};
+use crate::learned::{line_sig, sig_of};
+use std::cell::Cell;
 use textmill_text::lines::Line;
 use textmill_text::normalize::{self, normalize_for_match};
 use textmill_text::swar::{HIGH, ONES, at_least, equal_to, load8, load8_at};
@@ -98,16 +99,16 @@ impl Keys {
 /// Per-byte flags of ASCII for the one-pass loop.
 const K_ALNUM: u8 = 1;
 const K_BREAK: u8 = 2;
-const R_SPACE: u8 = 4;
-const R_ALPHA: u8 = 8;
-const R_UPPER: u8 = 16;
+pub(crate) const R_SPACE: u8 = 4;
+pub(crate) const R_ALPHA: u8 = 8;
+pub(crate) const R_UPPER: u8 = 16;
 /// Digit or prose punctuation: neither a letter nor a symbol.
-const R_PLAIN: u8 = 32;
+pub(crate) const R_PLAIN: u8 = 32;
 /// ASCII digit (the flags of a line's bytes are OR-ed to learn whether its
 /// key has one).
-const R_DIGIT: u8 = 64;
+pub(crate) const R_DIGIT: u8 = 64;
 
-const ASCII_FLAGS: [u8; 128] = {
+pub(crate) static ASCII_FLAGS: [u8; 128] = {
     let mut t = [0u8; 128];
     let mut i = 0;
     while i < 128 {
@@ -258,8 +259,8 @@ fn mix_word(lo: u64, hi: u64, len: usize) -> u64 {
 fn one_pass(raw: &str, out: &mut Vec<u8>) -> Option<(Features, u64)> {
     // The learned signature hashes the key's bytes with digit runs folded
     // and non-ASCII letters as written (see `line_sig`). It is computed from
-    // the finished key, eight bytes at a time, rather than fed byte by byte;
-    // these flags say which of the key's bytes differ from its input.
+    // the finished key rather than fed byte by byte; these flags say which
+    // of the key's bytes differ from its input.
     let mut seen = 0u8;
     let mut wide = false;
     let stops = stop_table();
@@ -389,32 +390,18 @@ fn one_pass(raw: &str, out: &mut Vec<u8>) -> Option<(Features, u64)> {
 fn ascii_pass(raw: &str, out: &mut Vec<u8>) -> (Features, u64) {
     let bytes = raw.as_bytes();
     // Features: the same counts as `one_pass`, from the same byte classes
-    // (`ASCII_FLAGS`), eight bytes at a time as masks, the tail byte by
-    // byte. A word (for capitals) starts after whitespace or at the line's
-    // start.
-    let mut c = ascii_counts(bytes);
-    let tail = bytes.len() - bytes.len() % 8;
-    let mut after_space = c.ends_in_space;
-    let mut seen = if c.digits { R_DIGIT } else { 0 };
-    for &b in &bytes[tail..] {
-        let f = ASCII_FLAGS[usize::from(b & 0x7F)];
-        seen |= f;
-        let space = u32::from(f & R_SPACE != 0);
-        let alpha = u32::from(f & R_ALPHA != 0);
-        c.nonspace += 1 - space;
-        c.latin += alpha;
-        c.alpha_words += alpha & after_space;
-        c.caps += u32::from(f & R_UPPER != 0) & after_space;
-        c.symbols += u32::from(f & (R_SPACE | R_ALPHA | R_PLAIN) == 0);
-        after_space = space;
-    }
+    // (`ASCII_FLAGS`), as masks many bytes at a time.
+    let c = match crate::avx512::ascii_counts(bytes) {
+        Some(c) => c,
+        None => ascii_counts(bytes),
+    };
     let AsciiCounts {
         nonspace,
         latin,
         symbols,
         alpha_words,
         caps,
-        ..
+        digits,
     } = c;
     let start = out.len();
     let k = ascii_key_padded(bytes, out);
@@ -453,34 +440,34 @@ fn ascii_pass(raw: &str, out: &mut Vec<u8>) -> (Features, u64) {
             Script::None
         },
     };
-    (f, key_sig(&out[start..], seen & R_DIGIT != 0))
+    (f, key_sig(&out[start..], digits))
 }
 
-/// Feature counts of the whole eight-byte chunks of an ASCII line.
-#[derive(Debug, Default)]
-struct AsciiCounts {
-    nonspace: u32,
-    latin: u32,
-    symbols: u32,
-    alpha_words: u32,
-    caps: u32,
+/// Feature counts of an ASCII line: bytes that are not whitespace, ASCII
+/// letters, symbols (neither whitespace, letter, digit nor prose
+/// punctuation), words starting with a letter and those starting with a
+/// capital (a word starts after whitespace or at the line's start).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct AsciiCounts {
+    pub nonspace: u32,
+    pub latin: u32,
+    pub symbols: u32,
+    pub alpha_words: u32,
+    pub caps: u32,
     /// Some byte is a digit.
-    digits: bool,
-    /// 1 when the last counted byte is whitespace (or none was counted).
-    ends_in_space: u32,
+    pub digits: bool,
 }
 
-/// [`AsciiCounts`] of `bytes`' whole eight-byte chunks, each chunk's byte
-/// classes as masks (the classes of `ASCII_FLAGS`, as comparisons that
-/// cannot carry between bytes since every byte is below 0x80).
-fn ascii_counts(bytes: &[u8]) -> AsciiCounts {
-    let mut c = AsciiCounts {
-        ends_in_space: 1,
-        ..AsciiCounts::default()
-    };
+/// [`AsciiCounts`] of an ASCII line, eight bytes at a time: each chunk's
+/// byte classes as masks (the classes of `ASCII_FLAGS`, as comparisons
+/// that cannot carry between bytes since every byte is below 0x80), the
+/// tail byte by byte.
+pub(crate) fn ascii_counts(bytes: &[u8]) -> AsciiCounts {
+    let mut c = AsciiCounts::default();
     // Whitespace before the chunk's first byte, as that byte's high bit.
     let mut carry = 0x80u64;
-    for chunk in bytes.chunks_exact(8) {
+    let mut chunks = bytes.chunks_exact(8);
+    for chunk in &mut chunks {
         let x = load8(chunk);
         // Tab, LF, VT, FF, CR and space.
         let space = (at_least(x, b'\t') & !at_least(x, b'\r' + 1)) | equal_to(x, b' ');
@@ -504,7 +491,19 @@ fn ascii_counts(bytes: &[u8]) -> AsciiCounts {
         c.caps += (upper & after_space).count_ones();
         c.digits |= digit != 0;
         carry = space >> 56;
-        c.ends_in_space = u32::from(carry != 0);
+    }
+    let mut after_space = u32::from(carry != 0);
+    for &b in chunks.remainder() {
+        let f = ASCII_FLAGS[usize::from(b & 0x7F)];
+        let space = u32::from(f & R_SPACE != 0);
+        let alpha = u32::from(f & R_ALPHA != 0);
+        c.nonspace += 1 - space;
+        c.latin += alpha;
+        c.alpha_words += alpha & after_space;
+        c.caps += u32::from(f & R_UPPER != 0) & after_space;
+        c.symbols += u32::from(f & (R_SPACE | R_ALPHA | R_PLAIN) == 0);
+        c.digits |= f & R_DIGIT != 0;
+        after_space = space;
     }
     c
 }
@@ -513,25 +512,46 @@ pub use textmill_text::normalize::ascii_key;
 use textmill_text::normalize::ascii_key_padded;
 
 /// [`line_sig`] of an ASCII line from its key: the key's bytes with digit
-/// runs folded to one `0`.
+/// runs folded to one `0` (`digits`: whether the key has a digit).
 pub fn key_sig(key: &[u8], digits: bool) -> u64 {
     if key.is_empty() {
         0
     } else if digits {
-        // The runs between digit runs go in whole, each digit run as one `0`.
-        let mut folded = Sig::default();
-        let mut rest = key;
-        while let Some(d) = rest.iter().position(u8::is_ascii_digit) {
-            folded.extend(&rest[..d]);
-            folded.push(b'0');
-            let run = rest[d..].iter().take_while(|b| b.is_ascii_digit()).count();
-            rest = &rest[d + run..];
-        }
-        folded.extend(rest);
-        folded.finish()
+        FOLDED.with(|spare| {
+            let mut folded = spare.take();
+            fold_digit_runs(key, &mut folded);
+            let sig = sig_of(&folded);
+            spare.set(folded);
+            sig
+        })
     } else {
-        Sig::of(key)
+        sig_of(key)
     }
+}
+
+thread_local! {
+    /// Each worker's buffer for a key with its digit runs folded.
+    static FOLDED: Cell<Vec<u8>> = const { Cell::new(Vec::new()) };
+}
+
+/// `key` with each run of ASCII digits replaced by one `0`, into `out`.
+pub(crate) fn fold_digit_runs(key: &[u8], out: &mut Vec<u8>) {
+    if !crate::avx512::fold_digit_runs(key, out) {
+        fold_digit_runs_portable(key, out);
+    }
+}
+
+/// [`fold_digit_runs`] a run at a time on any CPU.
+pub(crate) fn fold_digit_runs_portable(key: &[u8], out: &mut Vec<u8>) {
+    out.clear();
+    let mut rest = key;
+    while let Some(d) = rest.iter().position(u8::is_ascii_digit) {
+        out.extend_from_slice(&rest[..d]);
+        out.push(b'0');
+        let run = rest[d..].iter().take_while(|b| b.is_ascii_digit()).count();
+        rest = &rest[d + run..];
+    }
+    out.extend_from_slice(rest);
 }
 
 /// Write to `out` the line with each non-ASCII character replaced by an

@@ -169,11 +169,24 @@ fn ascii_sig(bytes: &[u8], h: &mut Vec<u8>) -> (u64, usize) {
     if h.is_empty() {
         return (0, 0);
     }
-    // One pass for both (it vectorises; `any` would stop at each byte).
-    let (spaces, digits) = h.iter().fold((0usize, false), |(s, d), &b| {
-        (s + usize::from(b == b' '), d | b.is_ascii_digit())
-    });
+    let (spaces, digits) = spaces_and_digits(h);
     (crate::prepare::key_sig(h, digits), 1 + spaces)
+}
+
+/// The spaces in an ASCII key, and whether it has a digit: eight bytes at
+/// a time, the tail byte by byte.
+fn spaces_and_digits(key: &[u8]) -> (usize, bool) {
+    use textmill_text::swar::{at_least, equal_to, load8};
+    let mut chunks = key.chunks_exact(8);
+    let (mut spaces, mut digits) = (0usize, 0u64);
+    for c in &mut chunks {
+        let x = load8(c);
+        spaces += equal_to(x, b' ').count_ones() as usize;
+        digits |= at_least(x, b'0') & !at_least(x, b'9' + 1);
+    }
+    let rest = chunks.remainder();
+    spaces += rest.iter().filter(|&&b| b == b' ').count();
+    (spaces, digits != 0 || rest.iter().any(u8::is_ascii_digit))
 }
 
 /// [`line_sig`]'s ASCII byte classes: dropped (0), letter, digit, word break.

@@ -165,69 +165,80 @@ fn stop_table() -> &'static StopTable {
     SET.get_or_init(|| StopTable::new(classify::stopword_list().map(|w| pack_word(w.as_bytes()))))
 }
 
-/// A set of packed words as an open-addressed table of 1024 keys (8 KB).
-/// Every word of every line is looked up, and about half of them are
-/// function words; a general hash set spent more on probing its groups
-/// than this spends on a few reads. A lookup reads the same few slots for
-/// every word and never branches on what it finds: whether a word is a
-/// function word is a coin toss the branch predictor loses. Same keys in,
-/// same answers out.
+/// A set of packed words as buckets of two slots, a bucket per key's hash
+/// (at 1024 buckets, 16 KB). Every word of every line is looked up, and
+/// about half of them are function words; a general hash set spent more on
+/// probing its groups than this spends on two reads from one cache line.
+/// A lookup reads the same two slots for every word and never branches on
+/// what it finds: whether a word is a function word is a coin toss the
+/// branch predictor loses. The bucket comes from the key times a
+/// multiplier, chosen when the table is built as the first (of a fixed
+/// sequence) that leaves no bucket with more than two keys; for a few
+/// hundred keys one of the first few tries does. Same keys in, same answers out.
 #[derive(Debug)]
 struct StopTable {
-    /// `STOP_SLOTS` home slots plus `reach` overflow slots past the end
-    /// (probing never wraps, so a key's slot is within `reach` of home).
-    slots: Box<[u64]>,
-    /// The farthest any key sits from its home slot.
-    reach: usize,
+    /// Two keys per bucket; 0 marks an empty slot.
+    buckets: Box<[[u64; 2]]>,
+    /// The key's multiplier: its top bits pick the bucket.
+    multiplier: u64,
+    /// log2 of the number of buckets.
+    bits: u32,
     /// The key 0 marks an empty slot, so it is kept aside.
     has_zero: bool,
 }
 
-const STOP_SLOTS: usize = 1024;
-
 impl StopTable {
     fn new(keys: impl Iterator<Item = u64>) -> StopTable {
-        let mut slots = vec![0u64; STOP_SLOTS];
-        let mut reach = 0;
-        let mut has_zero = false;
-        for k in keys {
-            if k == 0 {
-                has_zero = true;
-                continue;
+        let mut keys: Vec<u64> = keys.collect();
+        keys.sort_unstable();
+        keys.dedup();
+        let has_zero = keys.first() == Some(&0);
+        keys.retain(|&k| k != 0);
+        // Odd multipliers from a fixed splitmix64 sequence; more buckets
+        // when a size finds none (it never has to for the built-in list).
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        let mut bits = 10u32;
+        loop {
+            for _ in 0..1000 {
+                state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+                let mut z = state;
+                z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+                z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+                let multiplier = (z ^ (z >> 31)) | 1;
+                let mut buckets = vec![[0u64; 2]; 1 << bits];
+                let fits = keys.iter().all(|&k| {
+                    let b = &mut buckets[StopTable::bucket_of(k, multiplier, bits)];
+                    match b.iter_mut().find(|s| **s == 0) {
+                        Some(slot) => {
+                            *slot = k;
+                            true
+                        }
+                        None => false,
+                    }
+                });
+                if fits {
+                    return StopTable {
+                        buckets: buckets.into_boxed_slice(),
+                        multiplier,
+                        bits,
+                        has_zero,
+                    };
+                }
             }
-            let home = StopTable::home(k);
-            let mut i = home;
-            // A few hundred keys in 1024 slots: a free slot is near.
-            while slots.get(i).is_some_and(|&s| s != 0 && s != k) {
-                i += 1;
-            }
-            if i == slots.len() {
-                slots.push(0);
-            }
-            slots[i] = k;
-            reach = reach.max(i - home);
-        }
-        slots.resize(STOP_SLOTS + reach, 0);
-        StopTable {
-            slots: slots.into_boxed_slice(),
-            reach,
-            has_zero,
+            bits += 1;
         }
     }
 
-    /// First slot to try: the top bits, where `mix_word` mixes best.
     #[inline]
-    fn home(k: u64) -> usize {
-        (k >> 54) as usize % STOP_SLOTS
+    fn bucket_of(k: u64, multiplier: u64, bits: u32) -> usize {
+        (k.wrapping_mul(multiplier) >> (64 - bits)) as usize
     }
 
     /// True when `k` is in the set.
     #[inline]
     fn contains(&self, k: u64) -> bool {
-        let home = StopTable::home(k);
-        let found = self.slots[home..=home + self.reach]
-            .iter()
-            .fold(false, |hit, &s| hit | (s == k));
+        let b = &self.buckets[StopTable::bucket_of(k, self.multiplier, self.bits)];
+        let found = (b[0] == k) | (b[1] == k);
         // An empty slot holds 0, so 0 "finds" one: it is answered aside.
         (found & (k != 0)) | (self.has_zero & (k == 0))
     }
@@ -763,6 +774,8 @@ mod tests {
             .collect();
         let set: std::collections::HashSet<u64> = words.iter().copied().collect();
         let table = StopTable::new(words.iter().copied());
+        // The built-in list fits 1024 buckets (16 KB, as documented).
+        assert_eq!(table.bits, 10);
         let mut x: u64 = 0x51_7CC1_B727_220A;
         for probe in words.iter().copied().chain((0..100_000).map(|_| {
             x ^= x << 13;

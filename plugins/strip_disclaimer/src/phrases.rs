@@ -197,39 +197,88 @@ impl PhraseSet {
 }
 
 /// Call `f(start, end)` for each non-empty space-separated word of `hay`.
-/// Spaces are found eight bytes at a time.
+/// Spaces are found 64 bytes at a time as one bit mask, so the loop over a
+/// block's words ends (a branch the predictor misses) once per 64 bytes
+/// rather than once per eight.
 #[inline]
 pub(crate) fn for_each_word(hay: &[u8], mut f: impl FnMut(usize, usize)) {
     let mut start = 0usize;
-    let mut word = |s: usize, e: usize| {
-        if e > s {
-            f(s, e);
+    let mut base = 0usize;
+    let mut blocks = hay.chunks_exact(64);
+    let mut words_in = |mut spaces: u64, base: usize| {
+        while spaces != 0 {
+            let at = base + spaces.trailing_zeros() as usize;
+            if at > start {
+                f(start, at);
+            }
+            start = at + 1;
+            spaces &= spaces - 1;
         }
     };
-    let mut chunks = hay.chunks_exact(8);
-    let mut base = 0usize;
-    for c in &mut chunks {
-        let mut m = equal_to(load8(c), b' ');
-        while m != 0 {
-            let at = base + (m.trailing_zeros() / 8) as usize;
-            word(start, at);
-            start = at + 1;
-            m &= m - 1;
-        }
-        base += 8;
+    for block in &mut blocks {
+        words_in(space_bits(block), base);
+        base += 64;
     }
-    for (i, &b) in chunks.remainder().iter().enumerate() {
-        if b == b' ' {
-            word(start, base + i);
-            start = base + i + 1;
-        }
+    let rest = blocks.remainder();
+    if !rest.is_empty() {
+        // The last part block, padded with zeros (not spaces).
+        let mut padded = [0u8; 64];
+        padded[..rest.len()].copy_from_slice(rest);
+        words_in(space_bits(&padded), base);
     }
-    word(start, hay.len());
+    if hay.len() > start {
+        f(start, hay.len());
+    }
+}
+
+/// Bit `i` set where byte `i` of a 64-byte block is a space.
+#[inline]
+fn space_bits(block: &[u8]) -> u64 {
+    let mut bits = 0u64;
+    for (i, c) in block.chunks_exact(8).enumerate() {
+        // One bit per byte (the high bit, moved to the low one), gathered
+        // into the top byte by the multiply, then put in place.
+        let m = equal_to(load8(c), b' ') >> 7;
+        bits |= (m.wrapping_mul(0x0102_0408_1020_4080) >> 56) << (8 * i);
+    }
+    bits
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn words_are_the_space_separated_runs() {
+        let mut x: u64 = 0x1234_5678_9ABC_DEF1;
+        for len in 0..300 {
+            let hay: Vec<u8> = (0..len)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    if x % 4 == 0 {
+                        b' '
+                    } else {
+                        b'a' + (x >> 9) as u8 % 26
+                    }
+                })
+                .collect();
+            let mut found = Vec::new();
+            for_each_word(&hay, |s, e| found.push((s, e)));
+            let mut expected = Vec::new();
+            let mut s = 0;
+            for (i, &b) in hay.iter().enumerate().chain([(hay.len(), &b' ')]) {
+                if b == b' ' {
+                    if i > s {
+                        expected.push((s, i));
+                    }
+                    s = i + 1;
+                }
+            }
+            assert_eq!(found, expected, "{:?}", String::from_utf8_lossy(&hay));
+        }
+    }
     use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 
     /// The search this module replaced: overlapping aho-corasick, whole words kept.

@@ -11,8 +11,11 @@
 //! precomposed Latin letters (all of which NFKC leaves alone or maps to a
 //! space) and falls back to the shared function for anything else, so the
 //! keys cannot differ (a unit test checks the two agree). ASCII lines go
-//! through one byte loop that builds the key and counts every feature at
-//! once; a unit test checks it agrees with [`crate::classify::features`].
+//! through [`ascii_pass`]: the feature counts as byte masks, the key from the
+//! shared builder, words and stop words read off the key; on CPUs with
+//! AVX-512 the counts and the key take 64 bytes a step ([`crate::avx512`],
+//! `textmill_text::avx512`). A unit test checks the pass agrees with
+//! [`crate::classify::features`].
 
 use crate::classify::{self, Features};
 use crate::lang::{Script, ScriptCounts};

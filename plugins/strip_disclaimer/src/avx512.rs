@@ -131,26 +131,17 @@ mod tests {
             eprintln!("no AVX-512 on this CPU: only the portable loop runs here");
             return;
         }
-        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
-        let mut next = || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        };
-        let pool = b"aB Z9 ,.'-\t  x\"(#*<=>?!0123456789";
-        for round in 0..100_000 {
-            let len = (next() % 200) as usize;
-            let text: Vec<u8> = (0..len)
-                .map(|_| {
-                    let r = next();
-                    if r % 6 == 0 {
-                        (r >> 20) as u8 & 0x7f
-                    } else {
-                        pool[(r >> 8) as usize % pool.len()]
-                    }
-                })
-                .collect();
+        // Every ASCII byte, and the ones that matter (breaks, marks,
+        // digits, runs of spaces) many times over, at every length across
+        // the 64-byte steps.
+        let dense = "aB Z9 ,.'-\t  x\"(#*<=>?!0123456789".repeat(4);
+        let alphabet: Vec<char> = (0u8..128).map(char::from).chain(dense.chars()).collect();
+        for (round, text) in
+            crate::tests::walk_strings(&alphabet, 0x2545_F491_4F6C_DD1D, 200, 100_000)
+                .into_iter()
+                .enumerate()
+        {
+            let text = text.into_bytes();
             let mut folded = Vec::new();
             assert!(fold_digit_runs(&text, &mut folded));
             let mut portable = Vec::new();

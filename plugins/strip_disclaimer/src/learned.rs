@@ -75,6 +75,8 @@ pub struct SigScratch {
     signed: Vec<u8>,
     /// The line's ASCII stand-in, when it has one.
     stand_in: String,
+    /// The key with its digit runs folded, when it has digits.
+    folded: Vec<u8>,
 }
 
 /// [`line_sig`] with buffers the caller reuses across lines: the signed
@@ -85,10 +87,10 @@ pub fn line_sig_with(raw: &str, scratch: &mut SigScratch) -> (u64, usize) {
     h.clear();
     h.reserve(bytes.len() + 1);
     if raw.is_ascii() {
-        return ascii_sig(bytes, h);
+        return ascii_sig(bytes, h, &mut scratch.folded);
     }
     if crate::prepare::ascii_stand_in(raw, &mut scratch.stand_in) {
-        return ascii_sig(scratch.stand_in.as_bytes(), h);
+        return ascii_sig(scratch.stand_in.as_bytes(), h, &mut scratch.folded);
     }
     general_sig(raw, h)
 }
@@ -164,13 +166,13 @@ pub(crate) fn general_sig(raw: &str, h: &mut Vec<u8>) -> (u64, usize) {
 /// [`line_sig_with`] for an ASCII line (most lines): the hash of its
 /// match key with digit runs folded, which is what the general loop signs
 /// for ASCII, built by the key builder's word-at-a-time loop.
-fn ascii_sig(bytes: &[u8], h: &mut Vec<u8>) -> (u64, usize) {
+fn ascii_sig(bytes: &[u8], h: &mut Vec<u8>, folded: &mut Vec<u8>) -> (u64, usize) {
     crate::prepare::ascii_key(bytes, h);
     if h.is_empty() {
         return (0, 0);
     }
     let (spaces, digits) = spaces_and_digits(h);
-    (crate::prepare::key_sig(h, digits), 1 + spaces)
+    (crate::prepare::key_sig(h, digits, folded), 1 + spaces)
 }
 
 /// The spaces in an ASCII key, and whether it has a digit: eight bytes at

@@ -20,7 +20,6 @@
 use crate::classify::{self, Features};
 use crate::lang::{Script, ScriptCounts};
 use crate::learned::{line_sig, sig_of};
-use std::cell::Cell;
 use textmill_text::lines::Line;
 use textmill_text::normalize::{self, normalize_for_match};
 use textmill_text::swar::{HIGH, ONES, at_least, equal_to, load8, load8_at};
@@ -38,6 +37,8 @@ pub struct Keys {
     pub sigs: Vec<u64>,
     /// Scratch for a line's ASCII stand-in, reused from line to line.
     stand_in: String,
+    /// Scratch for a key with its digit runs folded ([`key_sig`]).
+    folded: Vec<u8>,
 }
 
 impl Keys {
@@ -63,11 +64,11 @@ impl Keys {
         for l in lines {
             let s = joined.len();
             let one = if l.text.is_ascii() {
-                Some(ascii_pass(l.text, &mut joined))
+                Some(ascii_pass(l.text, &mut joined, &mut self.folded))
             } else if ascii_stand_in(l.text, &mut self.stand_in) {
-                Some(ascii_pass(&self.stand_in, &mut joined))
+                Some(ascii_pass(&self.stand_in, &mut joined, &mut self.folded))
             } else {
-                one_pass(l.text, &mut joined)
+                one_pass(l.text, &mut joined, &mut self.folded)
             };
             let (f, sig) = match one {
                 Some(p) => p,
@@ -270,7 +271,7 @@ fn mix_word(lo: u64, hi: u64, len: usize) -> u64 {
 /// features, the same as [`normalize_for_match`] + [`classify::features`]. ASCII bytes go
 /// through a table; other characters are decoded. Returns None (with `out`
 /// partly written) at a character NFKC might change.
-fn one_pass(raw: &str, out: &mut Vec<u8>) -> Option<(Features, u64)> {
+fn one_pass(raw: &str, out: &mut Vec<u8>, folded: &mut Vec<u8>) -> Option<(Features, u64)> {
     // The learned signature hashes the key's bytes with digit runs folded
     // and non-ASCII letters as written (see `line_sig`). It is computed from
     // the finished key rather than fed byte by byte; these flags say which
@@ -392,7 +393,7 @@ fn one_pass(raw: &str, out: &mut Vec<u8>) -> Option<(Features, u64)> {
         // Non-ASCII letters are signed as written, the key has them lowercased.
         line_sig(raw).0
     } else {
-        key_sig(&out[start..], seen & R_DIGIT != 0)
+        key_sig(&out[start..], seen & R_DIGIT != 0, folded)
     };
     Some((f, sig))
 }
@@ -401,7 +402,7 @@ fn one_pass(raw: &str, out: &mut Vec<u8>) -> Option<(Features, u64)> {
 /// tight loops instead of one that does everything per byte: the features
 /// are sums over bytes with no branches, and the key is built a word at a
 /// time, so the branches that remain are taken once per word, not per byte.
-fn ascii_pass(raw: &str, out: &mut Vec<u8>) -> (Features, u64) {
+fn ascii_pass(raw: &str, out: &mut Vec<u8>, folded: &mut Vec<u8>) -> (Features, u64) {
     let bytes = raw.as_bytes();
     // Features: the same counts as `one_pass`, from the same byte classes
     // (`ASCII_FLAGS`), as masks many bytes at a time.
@@ -454,7 +455,7 @@ fn ascii_pass(raw: &str, out: &mut Vec<u8>) -> (Features, u64) {
             Script::None
         },
     };
-    (f, key_sig(&out[start..], digits))
+    (f, key_sig(&out[start..], digits, folded))
 }
 
 /// Feature counts of an ASCII line: bytes that are not whitespace, ASCII
@@ -526,26 +527,17 @@ pub use textmill_text::normalize::ascii_key;
 use textmill_text::normalize::ascii_key_padded;
 
 /// [`line_sig`] of an ASCII line from its key: the key's bytes with digit
-/// runs folded to one `0` (`digits`: whether the key has a digit).
-pub fn key_sig(key: &[u8], digits: bool) -> u64 {
+/// runs folded to one `0` (`digits`: whether the key has a digit), folded
+/// into the caller's scratch `folded`.
+pub fn key_sig(key: &[u8], digits: bool, folded: &mut Vec<u8>) -> u64 {
     if key.is_empty() {
         0
     } else if digits {
-        FOLDED.with(|spare| {
-            let mut folded = spare.take();
-            fold_digit_runs(key, &mut folded);
-            let sig = sig_of(&folded);
-            spare.set(folded);
-            sig
-        })
+        fold_digit_runs(key, folded);
+        sig_of(folded)
     } else {
         sig_of(key)
     }
-}
-
-thread_local! {
-    /// Each worker's buffer for a key with its digit runs folded.
-    static FOLDED: Cell<Vec<u8>> = const { Cell::new(Vec::new()) };
 }
 
 /// `key` with each run of ASCII digits replaced by one `0`, into `out`.
@@ -730,8 +722,8 @@ mod tests {
         let words: Vec<&str> = WORDS.iter().chain(&long).copied().collect();
         for s in random_lines(&alphabet, &words) {
             let (mut a, mut b) = (Vec::new(), Vec::new());
-            let fast = ascii_pass(&s, &mut a);
-            assert_eq!(Some(fast), one_pass(&s, &mut b), "{s:?}");
+            let fast = ascii_pass(&s, &mut a, &mut Vec::new());
+            assert_eq!(Some(fast), one_pass(&s, &mut b, &mut Vec::new()), "{s:?}");
             assert_eq!(a, b, "{s:?}");
         }
     }
@@ -814,7 +806,11 @@ mod tests {
             let mut a = String::new();
             assert!(ascii_stand_in(&s, &mut a), "{s:?} has a stand-in");
             let (mut x, mut y) = (Vec::new(), Vec::new());
-            assert_eq!(Some(ascii_pass(&a, &mut x)), one_pass(&s, &mut y), "{s:?}");
+            assert_eq!(
+                Some(ascii_pass(&a, &mut x, &mut Vec::new())),
+                one_pass(&s, &mut y, &mut Vec::new()),
+                "{s:?}"
+            );
             assert_eq!(x, y, "{s:?}");
             let general = crate::learned::general_sig(&s, &mut Vec::new());
             assert_eq!(line_sig(&s), general, "{s:?}");

@@ -61,8 +61,16 @@ pub fn ascii_key_padded(bytes: &[u8], out: &mut Vec<u8>) -> Option<usize> {
     None
 }
 
+/// The mask of the `n` lowest bits (all 64 from `n = 64` up): the bytes
+/// of a 64-byte step that lie inside a text `n` bytes from its end.
+#[inline]
+pub fn low_bits(n: usize) -> u64 {
+    if n >= 64 { u64::MAX } else { (1u64 << n) - 1 }
+}
+
 #[cfg(target_arch = "x86_64")]
 mod x86 {
+    use super::low_bits;
     use crate::normalize::{BREAK, ascii_class};
     use std::arch::x86_64::*;
 
@@ -79,12 +87,6 @@ mod x86 {
         }
         t
     };
-
-    /// The mask of the `n` lowest bits.
-    #[inline]
-    fn low_bits(n: u32) -> u64 {
-        if n >= 64 { u64::MAX } else { (1u64 << n) - 1 }
-    }
 
     /// The key of `bytes` written from the start of `key`, which must hold
     /// `bytes.len() + 64` bytes; returns its length.
@@ -117,7 +119,7 @@ mod x86 {
         let mut after_word = 0u64;
         let mut i = 0;
         while i < n {
-            let in_text = low_bits((n - i) as u32);
+            let in_text = low_bits(n - i);
             // SAFETY: the load reads only the `in_text` bytes, all inside `bytes`.
             let x = unsafe { _mm512_maskz_loadu_epi8(in_text, bytes.as_ptr().add(i).cast()) };
             // The table index is the byte's low 7 bits, as `ascii_class` masks it.
@@ -127,7 +129,7 @@ mod x86 {
             let words = counted & !breaks;
             let c = counted.count_ones();
             let words_squeezed = _pext_u64(words, counted);
-            let breaks_squeezed = !words_squeezed & low_bits(c);
+            let breaks_squeezed = !words_squeezed & low_bits(c as usize);
             let spaces = breaks_squeezed & ((words_squeezed << 1) | after_word);
             let keep = words | _pdep_u64(spaces, counted);
             let packed = _mm512_maskz_compress_epi8(keep, m);

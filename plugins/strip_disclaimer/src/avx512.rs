@@ -37,12 +37,7 @@ pub(crate) fn fold_digit_runs(key: &[u8], out: &mut Vec<u8>) -> bool {
 mod x86 {
     use crate::prepare::{ASCII_FLAGS, AsciiCounts, R_ALPHA, R_DIGIT, R_PLAIN, R_SPACE, R_UPPER};
     use std::arch::x86_64::*;
-
-    /// The mask of the `n` lowest bits.
-    #[inline]
-    fn low_bits(n: usize) -> u64 {
-        if n >= 64 { u64::MAX } else { (1u64 << n) - 1 }
-    }
+    use textmill_text::avx512::low_bits;
 
     /// Each byte's `ASCII_FLAGS` by a two-register byte permutation (the
     /// index is the byte's low 7 bits, as the portable loop masks it), then

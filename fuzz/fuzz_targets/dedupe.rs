@@ -3,7 +3,8 @@
 //! `merge`, `finish`, then `apply` each document, with the default config.
 //!
 //! No document gets an error; a duplicate names a surviving document of the
-//! batch; a survivor's new text keeps input lines in order, and
+//! batch; a survivor's text is what `dedupe_within` makes of it (`apply`
+//! rebuilds it from the lines `observe` recorded), keeps input lines in order, and
 //! within-document dedupe of that text removes nothing more; line keys
 //! built from whole lines equal those built from sentences (the
 //! exact-only mode relies on it).
@@ -48,8 +49,16 @@ fuzz_target!(|data: &[u8]| {
         }
         assert_eq!(by_sentence.keep, by_line.keep, "kept lines differ by unit");
         match &out.action {
-            Action::Keep => {}
+            Action::Keep => {
+                assert_eq!(dedupe_within(d.text, min_chars, near).text, None, "kept a repeat");
+            }
             Action::Replace(t) => {
+                // `apply` rebuilds the text from the lines `observe` found.
+                assert_eq!(
+                    dedupe_within(d.text, min_chars, near).text.as_deref(),
+                    Some(t.as_str()),
+                    "rebuilt text differs"
+                );
                 assert_lines_subsequence(d.text, t, false);
                 assert_eq!(
                     dedupe_within(t, min_chars, near).text,

@@ -55,7 +55,7 @@ fn main() -> Result<(), String> {
                 exact: rng.next(),
                 keep_key: 0.0,
                 shingles: 300,
-                repeats: false,
+                removed_lines: Vec::new(),
                 sig: (0..config.num_perm).map(|_| rng.next() as u16).collect(),
                 sentences: (0..17)
                     .map(|_| {

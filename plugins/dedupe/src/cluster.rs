@@ -51,8 +51,8 @@ pub enum Decision {
     Survivor {
         /// Number of removed copies.
         duplicates: u64,
-        /// Whether within-document dedupe removes lines from it.
-        repeats: bool,
+        /// The lines within-document dedupe removes from it (line numbers, ascending).
+        removed_lines: Box<[u32]>,
     },
     /// Removed as a copy of `of`.
     Duplicate {
@@ -700,7 +700,7 @@ pub fn cluster(c: &Corpus, prior: usize, config: &Config) -> Clustering {
                 c.ordinals[survivor],
                 Decision::Survivor {
                     duplicates: removed.len() as u64,
-                    repeats: c.repeats[survivor],
+                    removed_lines: c.removed_lines(survivor).into(),
                 },
             );
         }

@@ -29,9 +29,10 @@ pub struct DocRecord {
     /// Number of shingles (repeats counted); without near-duplicate
     /// detection 1 for a text with a word. Clustering asks only whether it is 0.
     pub shingles: u32,
-    /// Whether within-document dedupe removes lines from it: `apply` redoes
-    /// that work only for documents where it changes something.
-    pub repeats: bool,
+    /// The lines within-document dedupe removes from it (line numbers,
+    /// ascending): `apply` rebuilds the text from them instead of redoing
+    /// the analysis.
+    pub removed_lines: Vec<u32>,
     /// MinHash signature (`num_perm` values; none without near-duplicate detection).
     pub sig: Vec<u16>,
     /// Distinct sentence entries in text order: hash in the high 48 bits,
@@ -56,7 +57,7 @@ pub fn doc_record(doc: &Doc<'_>, config: &Config, perms: &[(u64, u64)]) -> DocRe
         config.min_line_chars,
         config.near_paragraphs,
         unit,
-        |analysis, kept, removed| record_of(doc, config, perms, analysis, kept, removed > 0),
+        |analysis, kept, removed| record_of(doc, config, perms, analysis, kept, removed),
     )
 }
 
@@ -67,7 +68,7 @@ fn record_of(
     perms: &[(u64, u64)],
     analysis: &Analysis<'_>,
     kept: &str,
-    repeats: bool,
+    removed_lines: &[u32],
 ) -> DocRecord {
     // Nothing is left to remove, so the kept text's key (what
     // `normalize_for_match` gives for it) is the analysis's whole key buffer.
@@ -118,7 +119,7 @@ fn record_of(
         exact: hash64(normalized.as_bytes()),
         keep_key,
         shingles: shingle_count.min(u32::MAX as usize) as u32,
-        repeats,
+        removed_lines: removed_lines.to_vec(),
         sig: signature(&shingles, perms),
         sentences: sents,
     }

@@ -50,7 +50,7 @@ use std::collections::HashMap;
 use std::io::Write;
 use std::path::Path;
 use textmill_plugin_sdk::{ConfigError, CorpusStage, Doc, Outcome, Param, Plugin, Stats};
-use within::dedupe_within;
+use within::without_lines;
 
 /// The `dedupe` corpus stage.
 pub struct Dedupe {
@@ -191,19 +191,12 @@ impl CorpusStage for Dedupe {
             }
             Decision::Survivor {
                 duplicates,
-                repeats,
+                removed_lines,
             } => {
-                // Observe found whether anything repeats; only then is the text redone.
-                let within = repeats.then(|| {
-                    dedupe_within(
-                        doc.text,
-                        self.config.min_line_chars,
-                        self.config.near_paragraphs,
-                    )
-                });
-                let mut outcome = match within.and_then(|w| w.text.map(|t| (t, w.lines_removed))) {
-                    Some((text, lines_removed)) => {
-                        stats.add("lines_removed", lines_removed as f64);
+                // Observe found the lines to remove; the text is rebuilt from them.
+                let mut outcome = match without_lines(doc.text, removed_lines) {
+                    Some(text) => {
+                        stats.add("lines_removed", removed_lines.len() as f64);
                         stats.add(
                             "bytes_removed",
                             (doc.text.len().saturating_sub(text.len())) as f64,

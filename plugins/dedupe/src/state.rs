@@ -4,21 +4,23 @@
 //!
 //! ```text
 //! magic  b"TMDEDUP\0"           8 bytes
-//! version u32 = 1
+//! version u32 = 3
 //! params: num_perm u32, shingle_size u32, sentence_min_words u32,
 //!         min_line_chars u32, near_paragraphs u8, keep u8,
 //!         keep_field (u32 length + UTF-8), perm_seed u64
 //! count  u64
 //! count records:
 //!   ordinal u64, id (u32 length + UTF-8), exact u64, keep_key f64,
-//!   shingles u32, repeats u8, signature num_perm x u16, sentences u32 + n x u64
+//!   shingles u32, removed lines u32 + n x u32, signature num_perm x u16,
+//!   sentences u32 + n x u64
 //!
 //! With `near_duplicates = false` num_perm is 0 and no sentences are kept.
 //! ```
 //!
-//! A record is `41 + id bytes + 2 * num_perm + 8 * sentences` bytes: with
-//! the default 128 hashes, a 9-byte id and the 17 sentences of a typical
-//! news page about 440 bytes, so 10 million documents take about 4.4 GB. No text is kept. The header holds
+//! A record is `44 + id bytes + 4 * removed lines + 2 * num_perm + 8 *
+//! sentences` bytes: with the default 128 hashes, a 9-byte id, the 17
+//! sentences of a typical news page and no repeated line about 445 bytes, so
+//! 10 million documents take about 4.5 GB. No text is kept. The header holds
 //! every parameter that changes what a record means, so states (and saved
 //! indexes) made with different ones refuse to merge. Parameters used only
 //! when deciding (`threshold`, `bands`, `containment`, ...) are not in it: an
@@ -30,7 +32,8 @@ use crate::lsh::PERM_SEED;
 
 const MAGIC: &[u8; 8] = b"TMDEDUP\0";
 /// Version of the state format.
-pub const VERSION: u32 = 2;
+/// 3: each record lists the lines within-document dedupe removes (2 had a flag).
+pub const VERSION: u32 = 3;
 
 /// Why a state could not be read or merged.
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -171,6 +174,13 @@ fn put_str(out: &mut Vec<u8>, s: &str) {
     out.extend_from_slice(s.as_bytes());
 }
 
+fn put_u32s(out: &mut Vec<u8>, values: &[u32]) {
+    out.extend_from_slice(&(values.len() as u32).to_le_bytes());
+    for v in values {
+        out.extend_from_slice(&v.to_le_bytes());
+    }
+}
+
 /// Append one record.
 fn write_record(out: &mut Vec<u8>, r: &DocRecord) {
     out.extend_from_slice(&r.ordinal.to_le_bytes());
@@ -178,7 +188,7 @@ fn write_record(out: &mut Vec<u8>, r: &DocRecord) {
     out.extend_from_slice(&r.exact.to_le_bytes());
     out.extend_from_slice(&r.keep_key.to_le_bytes());
     out.extend_from_slice(&r.shingles.to_le_bytes());
-    out.push(u8::from(r.repeats));
+    put_u32s(out, &r.removed_lines);
     for v in &r.sig {
         out.extend_from_slice(&v.to_le_bytes());
     }
@@ -292,8 +302,8 @@ pub fn merge(states: &[&[u8]], config: &Config) -> Result<Vec<u8>, StateError> {
 }
 
 /// Records held in flat arrays, one allocation per field rather than per
-/// document: what `finish` works on. About `36 + id + 2 * num_perm + 8 *
-/// sentences` bytes per document.
+/// document: what `finish` works on. About `52 + id + 4 * removed lines + 2
+/// * num_perm + 8 * sentences` bytes per document.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Corpus {
     num_perm: usize,
@@ -305,9 +315,9 @@ pub struct Corpus {
     pub keep_key: Vec<f64>,
     /// Distinct shingle count of each document.
     pub shingles: Vec<u32>,
-    /// Whether within-document dedupe removes lines from each document.
-    pub repeats: Vec<bool>,
     sigs: Vec<u16>,
+    removed_end: Vec<u64>,
+    removed: Vec<u32>,
     sent_end: Vec<u64>,
     sents: Vec<u64>,
     id_end: Vec<u64>,
@@ -348,6 +358,16 @@ impl Corpus {
         &self.sents[start..self.sent_end[i] as usize]
     }
 
+    /// The lines within-document dedupe removes from document `i`.
+    pub fn removed_lines(&self, i: usize) -> &[u32] {
+        let start = if i == 0 {
+            0
+        } else {
+            self.removed_end[i - 1] as usize
+        };
+        &self.removed[start..self.removed_end[i] as usize]
+    }
+
     /// Id of document `i`.
     pub fn id(&self, i: usize) -> &str {
         let start = if i == 0 {
@@ -364,7 +384,8 @@ impl Corpus {
         self.exact.push(r.exact);
         self.keep_key.push(r.keep_key);
         self.shingles.push(r.shingles);
-        self.repeats.push(r.repeats);
+        self.removed.extend_from_slice(&r.removed_lines);
+        self.removed_end.push(self.removed.len() as u64);
         self.sigs.extend_from_slice(&r.sig);
         self.sents.extend_from_slice(&r.sentences);
         self.sent_end.push(self.sents.len() as u64);
@@ -380,7 +401,7 @@ impl Corpus {
             exact: self.exact[i],
             keep_key: self.keep_key[i],
             shingles: self.shingles[i],
-            repeats: self.repeats[i],
+            removed_lines: self.removed_lines(i).to_vec(),
             sig: self.sig(i).to_vec(),
             sentences: self.sentences(i).to_vec(),
         }
@@ -401,7 +422,14 @@ impl Corpus {
             self.exact.push(r.u64()?);
             self.keep_key.push(f64::from_bits(r.u64()?));
             self.shingles.push(r.u32()?);
-            self.repeats.push(r.u8()? != 0);
+            let n = r.u32()? as usize;
+            if n > (bytes.len() - r.pos) / 4 {
+                return Err(StateError::Truncated(r.pos));
+            }
+            for _ in 0..n {
+                self.removed.push(r.u32()?);
+            }
+            self.removed_end.push(self.removed.len() as u64);
             for _ in 0..self.num_perm {
                 self.sigs.push(r.u16()?);
             }
@@ -456,7 +484,7 @@ mod tests {
             exact: ordinal * 7,
             keep_key: 1.5,
             shingles: 3,
-            repeats: ordinal % 2 == 1,
+            removed_lines: (0..ordinal as u32 % 3).map(|l| 2 * l + 1).collect(),
             sig: (0..n as u16).collect(),
             sentences: vec![1 << 20, 2 << 20],
         }

@@ -95,10 +95,28 @@ impl Analysis<'_> {
 pub fn dedupe_within(text: &str, min_chars: usize, near: bool) -> WithinResult {
     settled(text, min_chars, near, KeyUnit::Lines, |_, kept, removed| {
         WithinResult {
-            text: (removed > 0).then(|| kept.to_string()),
-            lines_removed: removed,
+            text: (!removed.is_empty()).then(|| kept.to_string()),
+            lines_removed: removed.len(),
         }
     })
+}
+
+/// The text [`dedupe_within`] returns, from the removed lines [`settled`]
+/// reported (line numbers of `text`, ascending): the other lines in
+/// `join_lines` form, or `None` when none is removed. No analysis is redone.
+pub fn without_lines(text: &str, removed: &[u32]) -> Option<String> {
+    if removed.is_empty() {
+        return None;
+    }
+    let mut next = removed.iter().copied().peekable();
+    Some(join_lines(lines(text).into_iter().filter_map(|l| {
+        if next.peek().is_some_and(|&r| r as usize == l.index) {
+            next.next();
+            None
+        } else {
+            Some(l.text)
+        }
+    })))
 }
 
 /// Most passes [`settled`] makes. Real pages settle in two; a page built to
@@ -106,20 +124,25 @@ pub fn dedupe_within(text: &str, min_chars: usize, near: bool) -> WithinResult {
 pub const MAX_PASSES: usize = 8;
 
 /// Analyse `text`, and the kept text again while a pass removes lines, then
-/// hand `done` the last analysis, its text and the lines removed in all.
-/// One pass can leave a repeat behind: a short line that goes with a copied
-/// run is removed after the paragraphs were compared, so what is left of an
-/// earlier paragraph may now equal a later one. After [`MAX_PASSES`] the
-/// text is taken as it is (the last analysis's removals are not applied).
+/// hand `done` the last analysis, its text and the lines removed in all (as
+/// line numbers of `text`, ascending: [`without_lines`] rebuilds the kept
+/// text from them). One pass can leave a repeat behind: a short line that
+/// goes with a copied run is removed after the paragraphs were compared, so
+/// what is left of an earlier paragraph may now equal a later one. After
+/// [`MAX_PASSES`] the text is taken as it is (the last analysis's removals
+/// are not applied).
 pub fn settled<R>(
     text: &str,
     min_chars: usize,
     near: bool,
     unit: KeyUnit,
-    done: impl FnOnce(&Analysis<'_>, &str, usize) -> R,
+    done: impl FnOnce(&Analysis<'_>, &str, &[u32]) -> R,
 ) -> R {
     let mut kept: Option<String> = None;
-    let mut removed = 0;
+    let mut removed: Vec<u32> = Vec::new();
+    // The line of `text` each line of the kept text is; `None` until a pass
+    // removes something (then the lines are `text`'s own).
+    let mut source: Option<Vec<u32>> = None;
     let mut passes = 0;
     loop {
         passes += 1;
@@ -127,13 +150,51 @@ pub fn settled<R>(
         let a = analyze(current, min_chars, near, unit);
         match a.text() {
             Some(next) if passes < MAX_PASSES => {
-                removed += a.lines_removed;
+                source = Some(trace_removal(&a, source.as_deref(), &mut removed));
                 drop(a);
                 kept = Some(next);
             }
-            _ => return done(&a, current, removed),
+            _ => {
+                removed.sort_unstable();
+                return done(&a, current, &removed);
+            }
         }
     }
+}
+
+/// Follow one pass of removal back to the original text: add the removed
+/// lines' original numbers to `removed`, and return the original number of
+/// each line of the pass's output ([`Analysis::text`]). `source` maps the
+/// analysed text's lines to the original's (`None`: they are the original's).
+///
+/// `join_lines` keeps each non-blank line and turns a run of blank lines
+/// between two of them into one; removal takes only non-blank lines, so the
+/// output's blank lines are never removed later and need no number (they get
+/// `u32::MAX`).
+fn trace_removal(a: &Analysis<'_>, source: Option<&[u32]>, removed: &mut Vec<u32>) -> Vec<u32> {
+    // Line numbers fit u32: a document is at most 4 GiB (the host's limit is
+    // far lower), and every line but the last ends in a byte of its own.
+    let original = |i: usize| source.map_or(i as u32, |s| s[i]);
+    let mut out = Vec::with_capacity(a.lines.len());
+    let mut pending_blank = false;
+    for l in &a.lines {
+        if !a.keep[l.index] {
+            debug_assert!(
+                !l.text.trim().is_empty(),
+                "removal takes only non-blank lines"
+            );
+            removed.push(original(l.index));
+        } else if l.text.trim().is_empty() {
+            pending_blank = !out.is_empty();
+        } else {
+            if pending_blank {
+                out.push(u32::MAX);
+                pending_blank = false;
+            }
+            out.push(original(l.index));
+        }
+    }
+    out
 }
 
 /// The analysis behind [`dedupe_within`], with keys built per `unit`.

@@ -49,24 +49,30 @@ impl Document {
 
     /// JSON text of every field except `text`, as plugins receive it.
     pub fn fields_json(&self) -> String {
-        let mut out = String::with_capacity(64);
-        out.push('{');
+        let mut out = Vec::with_capacity(64);
+        self.write_fields_json(&mut out);
+        // serde_json writes UTF-8; the lossy form never has anything to replace.
+        String::from_utf8_lossy(&out).into_owned()
+    }
+
+    /// Append [`Document::fields_json`] to `out`: one buffer serves a batch.
+    pub fn write_fields_json(&self, out: &mut Vec<u8>) {
+        out.push(b'{');
         let mut first = true;
         for (k, v) in &self.record {
             if k == "text" {
                 continue;
             }
             if !first {
-                out.push(',');
+                out.push(b',');
             }
             first = false;
-            // Serializing a string or a Value into a String cannot fail.
-            out.push_str(&serde_json::to_string(k).unwrap_or_default());
-            out.push(':');
-            out.push_str(&serde_json::to_string(v).unwrap_or_default());
+            // Writing a string or a Value into a Vec cannot fail.
+            let _ = serde_json::to_writer(&mut *out, k);
+            out.push(b':');
+            let _ = serde_json::to_writer(&mut *out, v);
         }
-        out.push('}');
-        out
+        out.push(b'}');
     }
 
     /// Merge keys into the record's `metadata` object (created when absent).

@@ -434,20 +434,32 @@ impl Drop for StageInstance {
 
 /// The document views passed in one call, with the JSON they borrow.
 struct Views {
-    _fields: Vec<String>,
+    _fields: Vec<u8>,
     docs: Vec<TmDoc>,
 }
 
 fn views(docs: &[Document]) -> Views {
-    let fields: Vec<String> = docs.iter().map(Document::fields_json).collect();
+    // Every document's fields in one buffer: one allocation per call, not per document.
+    let mut fields = Vec::with_capacity(docs.len() * 64);
+    let ends: Vec<usize> = docs
+        .iter()
+        .map(|d| {
+            d.write_fields_json(&mut fields);
+            fields.len()
+        })
+        .collect();
     let views = docs
         .iter()
-        .zip(&fields)
-        .map(|(d, f)| TmDoc {
-            ordinal: d.ordinal,
-            id: TmStr::from_str(&d.id),
-            text: TmStr::from_str(&d.text),
-            fields_json: TmStr::from_str(f),
+        .zip(&ends)
+        .scan(0, |start, (d, &end)| {
+            let json = &fields[*start..end];
+            *start = end;
+            Some(TmDoc {
+                ordinal: d.ordinal,
+                id: TmStr::from_str(&d.id),
+                text: TmStr::from_str(&d.text),
+                fields_json: TmStr::from_bytes(json),
+            })
         })
         .collect();
     Views {

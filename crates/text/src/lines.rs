@@ -1,6 +1,7 @@
 //! Lines and paragraphs with their byte spans, so stages can remove pieces of
 //! a text and rebuild the rest without copying or re-wrapping it.
 
+use crate::swar::for_each_block;
 use std::ops::Range;
 
 /// One line of a text: its content without the line ending, and its span.
@@ -29,35 +30,30 @@ impl Line<'_> {
 /// Split text into lines on `\n`, stripping a trailing `\r`. A final line
 /// ending does not produce an empty last line; a lone `\r` (old Mac) is a break too.
 pub fn lines(text: &str) -> Vec<Line<'_>> {
-    let mut out = Vec::new();
     let bytes = text.as_bytes();
+    // News lines average about 140 bytes: room for most pages at once.
+    let mut out = Vec::with_capacity(bytes.len() / 128 + 4);
     let mut start = 0;
-    for i in memchr::memchr2_iter(b'\n', b'\r', bytes) {
-        match bytes[i] {
-            b'\n' => {
-                let end = if i > start && bytes[i - 1] == b'\r' {
-                    i - 1
-                } else {
-                    i
-                };
-                out.push(Line {
-                    index: out.len(),
-                    text: &text[start..end],
-                    start,
-                });
-                start = i + 1;
-            }
-            b'\r' if bytes.get(i + 1) != Some(&b'\n') => {
-                out.push(Line {
-                    index: out.len(),
-                    text: &text[start..i],
-                    start,
-                });
-                start = i + 1;
-            }
-            _ => {}
+    // Breaks are found 64 bytes at a time (most blocks hold none or one).
+    for_each_block(bytes, b'\n', b'\r', |base, mut breaks| {
+        while breaks != 0 {
+            let i = base + breaks.trailing_zeros() as usize;
+            breaks &= breaks - 1;
+            let end = match bytes[i] {
+                b'\n' if i > start && bytes[i - 1] == b'\r' => i - 1,
+                b'\n' => i,
+                // A CR before a LF ends nothing: the LF ends the line.
+                _ if bytes.get(i + 1) == Some(&b'\n') => continue,
+                _ => i,
+            };
+            out.push(Line {
+                index: out.len(),
+                text: &text[start..end],
+                start,
+            });
+            start = i + 1;
         }
-    }
+    });
     if start < bytes.len() {
         out.push(Line {
             index: out.len(),
@@ -137,6 +133,58 @@ mod tests {
         assert_eq!(texts, ["a", "bb", "cc", "d"]);
         for l in &ls {
             assert_eq!(&t[l.span()], l.text);
+        }
+    }
+
+    /// The lines as a byte-at-a-time loop finds them.
+    fn lines_by_bytes(text: &str) -> Vec<(usize, &str)> {
+        let b = text.as_bytes();
+        let (mut out, mut start, mut i) = (Vec::new(), 0, 0);
+        while i < b.len() {
+            match b[i] {
+                b'\r' if b.get(i + 1) == Some(&b'\n') => {
+                    out.push((start, &text[start..i]));
+                    i += 1;
+                    start = i + 1;
+                }
+                b'\r' | b'\n' => {
+                    out.push((start, &text[start..i]));
+                    start = i + 1;
+                }
+                _ => {}
+            }
+            i += 1;
+        }
+        if start < b.len() {
+            out.push((start, &text[start..]));
+        }
+        out
+    }
+
+    #[test]
+    fn lines_agree_with_a_byte_loop_across_64_byte_blocks() {
+        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+        for len in 0..400 {
+            for _ in 0..20 {
+                let text: String = (0..len)
+                    .map(|_| {
+                        x ^= x << 13;
+                        x ^= x >> 7;
+                        x ^= x << 17;
+                        match x % 16 {
+                            0 => '\n',
+                            1 => '\r',
+                            2 => ' ',
+                            3 => '\u{2019}',
+                            _ => (b'a' + (x >> 8) as u8 % 26) as char,
+                        }
+                    })
+                    .collect();
+                let got: Vec<(usize, &str)> =
+                    lines(&text).iter().map(|l| (l.start, l.text)).collect();
+                assert_eq!(got, lines_by_bytes(&text), "{text:?}");
+                assert!(lines(&text).iter().enumerate().all(|(i, l)| l.index == i));
+            }
         }
     }
 

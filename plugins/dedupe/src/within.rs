@@ -243,9 +243,6 @@ pub fn analyze(text: &str, min_chars: usize, near: bool, unit: KeyUnit) -> Analy
         }
     }
     let keys: Vec<&str> = line_keys.iter().map(|r| &buf[r.clone()]).collect();
-    // For each removed line, the line it copies (when known): lets a short
-    // line inside a copied run of paragraphs go with its run.
-    let mut origin: Vec<Option<usize>> = vec![None; ls.len()];
     let mut keep = vec![true; ls.len()];
     let key_hashes: Vec<u128> = keys.iter().map(|k| hash128(k.as_bytes())).collect();
     let mut first_line: Hashed128<usize> =
@@ -344,17 +341,23 @@ pub fn analyze(text: &str, min_chars: usize, near: bool, unit: KeyUnit) -> Analy
             }
         }
     }
-    for (i, h) in key_hashes.iter().enumerate() {
-        if !keep[i] {
-            origin[i] = first_line.get(h).copied().filter(|&o| o < i);
+    // Only a removed line takes neighbours with it; most pages have none.
+    if keep.contains(&false) {
+        // For each removed line, the line it copies (when known): lets a short
+        // line inside a copied run of paragraphs go with its run.
+        let mut origin: Vec<Option<usize>> = vec![None; ls.len()];
+        for (i, h) in key_hashes.iter().enumerate() {
+            if !keep[i] {
+                origin[i] = first_line.get(h).copied().filter(|&o| o < i);
+            }
         }
+        let line_hashes: Vec<Option<u128>> = keys
+            .iter()
+            .zip(&key_hashes)
+            .map(|(k, &h)| (!k.is_empty()).then_some(h))
+            .collect();
+        extend_copied_runs(&line_hashes, &first_line, &mut keep, &mut origin);
     }
-    let line_hashes: Vec<Option<u128>> = keys
-        .iter()
-        .zip(&key_hashes)
-        .map(|(k, &h)| (!k.is_empty()).then_some(h))
-        .collect();
-    extend_copied_runs(&line_hashes, &first_line, &mut keep, &mut origin);
     drop(first_line);
     let lines_removed = keep.iter().filter(|k| !**k).count();
     Analysis {

@@ -23,7 +23,7 @@
 //! unit test checks the two searches agree.
 
 use textmill_text::hash::HashMapU64;
-use textmill_text::swar::{equal_to, load8};
+use textmill_text::swar::{for_each_block, load8};
 
 /// Bits of the key filter: a word or pair that starts no phrase (nearly all
 /// of them) costs one bit test, no hash-table probe.
@@ -203,9 +203,7 @@ impl PhraseSet {
 #[inline]
 pub(crate) fn for_each_word(hay: &[u8], mut f: impl FnMut(usize, usize)) {
     let mut start = 0usize;
-    let mut base = 0usize;
-    let mut blocks = hay.chunks_exact(64);
-    let mut words_in = |mut spaces: u64, base: usize| {
+    for_each_block(hay, b' ', b' ', |base, mut spaces| {
         while spaces != 0 {
             let at = base + spaces.trailing_zeros() as usize;
             if at > start {
@@ -214,34 +212,10 @@ pub(crate) fn for_each_word(hay: &[u8], mut f: impl FnMut(usize, usize)) {
             start = at + 1;
             spaces &= spaces - 1;
         }
-    };
-    for block in &mut blocks {
-        words_in(space_bits(block), base);
-        base += 64;
-    }
-    let rest = blocks.remainder();
-    if !rest.is_empty() {
-        // The last part block, padded with zeros (not spaces).
-        let mut padded = [0u8; 64];
-        padded[..rest.len()].copy_from_slice(rest);
-        words_in(space_bits(&padded), base);
-    }
+    });
     if hay.len() > start {
         f(start, hay.len());
     }
-}
-
-/// Bit `i` set where byte `i` of a 64-byte block is a space.
-#[inline]
-fn space_bits(block: &[u8]) -> u64 {
-    let mut bits = 0u64;
-    for (i, c) in block.chunks_exact(8).enumerate() {
-        // One bit per byte (the high bit, moved to the low one), gathered
-        // into the top byte by the multiply, then put in place.
-        let m = equal_to(load8(c), b' ') >> 7;
-        bits |= (m.wrapping_mul(0x0102_0408_1020_4080) >> 56) << (8 * i);
-    }
-    bits
 }
 
 #[cfg(test)]

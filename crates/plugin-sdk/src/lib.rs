@@ -169,7 +169,13 @@ pub struct Stats(pub BTreeMap<String, f64>);
 impl Stats {
     /// Add `value` to counter `name`.
     pub fn add(&mut self, name: &str, value: f64) {
-        *self.0.entry(name.to_string()).or_insert(0.0) += value;
+        // A counter is added to many times: its name is allocated only once.
+        match self.0.get_mut(name) {
+            Some(total) => *total += value,
+            None => {
+                self.0.insert(name.to_string(), 0.0 + value);
+            }
+        }
     }
 
     /// Current value of a counter (0 when never added).

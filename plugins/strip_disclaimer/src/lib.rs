@@ -115,16 +115,28 @@ impl StripDisclaimer {
 }
 
 /// The value of `"name": "value"` when the key occurs exactly once in the
-/// JSON text and the value is a plain string (no escapes): the common case,
-/// read without parsing the record (which was a visible share of the
-/// profile). Anything else returns None and the caller parses.
+/// JSON text (in a key's place: after `{`, `,` or whitespace) and the value
+/// is a plain string (no escapes): the common case, read without parsing the
+/// record (which was a visible share of the profile). Anything else returns
+/// None and the caller parses.
 fn plain_string_field<'a>(json: &'a str, name: &str) -> Option<&'a str> {
-    let needle = format!("\"{name}\"");
-    let at = json.find(&needle)?;
-    if json[at + needle.len()..].contains(&needle) {
-        return None;
+    let b = json.as_bytes();
+    let n = name.len();
+    let mut after_key = None;
+    // Quotes found by `memchr`: no searcher is built and nothing allocated
+    // per document.
+    for (q, _) in json.match_indices('"') {
+        let is_key = b.get(q + 1..q + 1 + n) == Some(name.as_bytes())
+            && b.get(q + 1 + n) == Some(&b'"')
+            && (q == 0 || matches!(b[q - 1], b'{' | b',' | b' ' | b'\t' | b'\n' | b'\r'));
+        if is_key {
+            if after_key.is_some() {
+                return None;
+            }
+            after_key = Some(q + n + 2);
+        }
     }
-    let rest = json[at + needle.len()..].trim_start().strip_prefix(':')?;
+    let rest = json[after_key?..].trim_start().strip_prefix(':')?;
     let rest = rest.trim_start().strip_prefix('"')?;
     let end = rest.find('"')?;
     let value = &rest[..end];

@@ -195,6 +195,15 @@ fn site_field_fast_path_agrees_with_parsing() {
         None
     );
     assert_eq!(plain_string_field(r#"{"source":3}"#, "source"), None);
+    // The name inside a string value is not the key.
+    assert_eq!(
+        plain_string_field(r#"{"title":"\"source","source":"x"}"#, "source"),
+        Some("x")
+    );
+    assert_eq!(
+        plain_string_field(r#"{"title":"\"source"}"#, "source"),
+        None
+    );
     let s = stage(json!({}));
     let doc = Doc {
         ordinal: 0,

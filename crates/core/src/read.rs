@@ -21,6 +21,46 @@ pub enum Item {
     Reject(Reject),
 }
 
+/// One item as the reader hands it over: ready, or a JSONL line whose
+/// parsing is left to the worker that takes it (so several workers parse,
+/// not the one reading thread).
+#[derive(Debug)]
+// Batches hold items inline, as they held documents: boxing the large
+// variant would cost an allocation per document of the spill passes.
+#[allow(clippy::large_enum_variant)]
+pub enum Raw {
+    /// A document or a reject.
+    Item(Item),
+    /// A JSONL line to parse with [`JsonlLine::parse`].
+    Line(JsonlLine),
+}
+
+/// A non-blank JSONL line within `max_document_bytes`, not yet parsed.
+#[derive(Debug)]
+pub struct JsonlLine {
+    bytes: Vec<u8>,
+    name: Arc<str>,
+    line: u64,
+    ordinal: u64,
+}
+
+impl JsonlLine {
+    /// Bytes of the line.
+    pub fn len(&self) -> usize {
+        self.bytes.len()
+    }
+
+    /// True for an empty line (the reader never hands one over).
+    pub fn is_empty(&self) -> bool {
+        self.bytes.is_empty()
+    }
+
+    /// The document the line holds, or the reject that says why it holds none.
+    pub fn parse(self, config: &InputConfig) -> Item {
+        parse_jsonl_line(&self.bytes, &self.name, self.line, self.ordinal, config)
+    }
+}
+
 /// How one input file is read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FileKind {
@@ -376,28 +416,6 @@ impl Reader {
         self.bytes_read
     }
 
-    fn decode(
-        &self,
-        bytes: Vec<u8>,
-        origin: &Origin,
-        id: &Option<String>,
-    ) -> std::result::Result<(String, bool), Box<Item>> {
-        match String::from_utf8(bytes) {
-            Ok(s) => Ok((s, false)),
-            Err(e) => match self.config.invalid_utf8 {
-                Utf8Policy::Lossy => Ok((String::from_utf8_lossy(e.as_bytes()).into_owned(), true)),
-                // Boxed: the rare reject should not widen every `Ok` return.
-                Utf8Policy::Reject => Err(Box::new(reject(
-                    origin.clone(),
-                    id.clone(),
-                    "invalid_utf8",
-                    format!("invalid UTF-8 at byte {}", e.utf8_error().valid_up_to()),
-                    None,
-                ))),
-            },
-        }
-    }
-
     fn text_file(&mut self, file: &InputFile) -> Item {
         let (path, name) = (file.path.as_path(), file.name.clone());
         let origin = Origin {
@@ -438,7 +456,7 @@ impl Reader {
         ordinal: u64,
     ) -> Item {
         let id = Some(name.to_string());
-        let (text, lossy) = match self.decode(bytes, &origin, &id) {
+        let (text, lossy) = match decode(bytes, self.config.invalid_utf8, &origin, &id) {
             Ok(t) => t,
             Err(item) => return *item,
         };
@@ -452,128 +470,150 @@ impl Reader {
         }
         Item::Doc(doc)
     }
+}
 
-    fn jsonl_line(
-        &mut self,
-        bytes: &[u8],
-        name: &Arc<str>,
-        line: u64,
-        ordinal: u64,
-    ) -> Option<Item> {
-        let origin = Origin {
-            file: name.clone(),
-            line,
-        };
-        let bytes = if line == 1 { strip_bom(bytes) } else { bytes };
-        if bytes.iter().all(u8::is_ascii_whitespace) {
-            return None;
-        }
-        let raw = || String::from_utf8_lossy(&bytes[..bytes.len().min(1000)]).into_owned();
-        let value: Value = match serde_json::from_slice(bytes) {
-            Ok(v) => v,
-            Err(e) if e.is_data() || e.is_syntax() || e.is_eof() => {
-                // Retry lossily so a record with bad bytes inside a string is not lost.
-                if let (Utf8Policy::Lossy, Ok(v)) = (
-                    self.config.invalid_utf8,
-                    serde_json::from_str::<Value>(&String::from_utf8_lossy(bytes)),
-                ) {
-                    v
+/// The document a JSONL line holds (a byte order mark already cut off), or
+/// the reject that says why it holds none.
+fn parse_jsonl_line(
+    bytes: &[u8],
+    name: &Arc<str>,
+    line: u64,
+    ordinal: u64,
+    config: &InputConfig,
+) -> Item {
+    let origin = Origin {
+        file: name.clone(),
+        line,
+    };
+    let raw = || String::from_utf8_lossy(&bytes[..bytes.len().min(1000)]).into_owned();
+    let value: Value = match serde_json::from_slice(bytes) {
+        Ok(v) => v,
+        Err(e) if e.is_data() || e.is_syntax() || e.is_eof() => {
+            // Retry lossily so a record with bad bytes inside a string is not lost.
+            if let (Utf8Policy::Lossy, Ok(v)) = (
+                config.invalid_utf8,
+                serde_json::from_str::<Value>(&String::from_utf8_lossy(bytes)),
+            ) {
+                v
+            } else {
+                let reason = if std::str::from_utf8(bytes).is_err() {
+                    "invalid_utf8"
                 } else {
-                    let reason = if std::str::from_utf8(bytes).is_err() {
-                        "invalid_utf8"
-                    } else {
-                        "malformed_json"
-                    };
-                    return Some(reject(
-                        origin,
-                        None,
-                        reason,
-                        format!("{name}:{line}: {e}"),
-                        Some(raw()),
-                    ));
-                }
-            }
-            Err(e) => {
-                return Some(reject(
+                    "malformed_json"
+                };
+                return reject(
                     origin,
                     None,
-                    "malformed_json",
+                    reason,
                     format!("{name}:{line}: {e}"),
                     Some(raw()),
-                ));
+                );
             }
-        };
-        let Value::Object(mut record) = value else {
-            return Some(reject(
+        }
+        Err(e) => {
+            return reject(
                 origin,
                 None,
-                "not_an_object",
-                format!("{name}:{line}: a JSONL line must be a JSON object"),
+                "malformed_json",
+                format!("{name}:{line}: {e}"),
                 Some(raw()),
-            ));
-        };
-        let id = match record.get("id") {
-            Some(Value::String(s)) => s.clone(),
-            Some(Value::Number(n)) => n.to_string(),
-            Some(_) => {
-                return Some(reject(
-                    origin,
-                    None,
-                    "invalid_id",
-                    format!("{name}:{line}: `id` must be a string or a number"),
-                    Some(raw()),
-                ));
-            }
-            None => {
-                let id = format!("{name}:{line}");
-                record.insert("id".into(), Value::String(id.clone()));
-                id
-            }
-        };
-        let text = match record.get_mut("text") {
-            Some(Value::String(s)) => std::mem::take(s),
-            Some(_) => {
-                return Some(reject(
-                    origin,
-                    Some(id),
-                    "invalid_text",
-                    format!("{name}:{line}: `text` must be a string"),
-                    Some(raw()),
-                ));
-            }
-            None => {
-                return Some(reject(
-                    origin,
-                    Some(id),
-                    "missing_text",
-                    format!("{name}:{line}: no `text` field"),
-                    Some(raw()),
-                ));
-            }
-        };
-        if let Some(item) = unusable_text(&text, &origin, &Some(id.clone())) {
-            return Some(item);
+            );
         }
-
-        if matches!(record.get("metadata"), Some(m) if !m.is_object()) {
-            return Some(reject(
+    };
+    let Value::Object(mut record) = value else {
+        return reject(
+            origin,
+            None,
+            "not_an_object",
+            format!("{name}:{line}: a JSONL line must be a JSON object"),
+            Some(raw()),
+        );
+    };
+    let id = match record.get("id") {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Number(n)) => n.to_string(),
+        Some(_) => {
+            return reject(
+                origin,
+                None,
+                "invalid_id",
+                format!("{name}:{line}: `id` must be a string or a number"),
+                Some(raw()),
+            );
+        }
+        None => {
+            let id = format!("{name}:{line}");
+            record.insert("id".into(), Value::String(id.clone()));
+            id
+        }
+    };
+    let text = match record.get_mut("text") {
+        Some(Value::String(s)) => std::mem::take(s),
+        Some(_) => {
+            return reject(
                 origin,
                 Some(id),
-                "invalid_metadata",
-                format!("{name}:{line}: `metadata` must be an object"),
+                "invalid_text",
+                format!("{name}:{line}: `text` must be a string"),
                 Some(raw()),
-            ));
+            );
         }
-        if let Some(slot) = record.get_mut("text") {
-            *slot = Value::Null;
+        None => {
+            return reject(
+                origin,
+                Some(id),
+                "missing_text",
+                format!("{name}:{line}: no `text` field"),
+                Some(raw()),
+            );
         }
-        Some(Item::Doc(Document {
-            ordinal,
-            id,
-            text,
-            record,
+    };
+    if let Some(item) = unusable_text(&text, &origin, &Some(id.clone())) {
+        return item;
+    }
+
+    if matches!(record.get("metadata"), Some(m) if !m.is_object()) {
+        return reject(
             origin,
-        }))
+            Some(id),
+            "invalid_metadata",
+            format!("{name}:{line}: `metadata` must be an object"),
+            Some(raw()),
+        );
+    }
+    if let Some(slot) = record.get_mut("text") {
+        *slot = Value::Null;
+    }
+    Item::Doc(Document {
+        ordinal,
+        id,
+        text,
+        record,
+        origin,
+    })
+}
+
+/// The text of `bytes` under the invalid-UTF-8 policy: the text and whether
+/// bad bytes were replaced, or the reject.
+fn decode(
+    bytes: Vec<u8>,
+    policy: Utf8Policy,
+    origin: &Origin,
+    id: &Option<String>,
+) -> std::result::Result<(String, bool), Box<Item>> {
+    match String::from_utf8(bytes) {
+        Ok(s) => Ok((s, false)),
+        Err(e) => match policy {
+            Utf8Policy::Lossy => Ok((String::from_utf8_lossy(e.as_bytes()).into_owned(), true)),
+            // Boxed: the rare reject should not widen every `Ok` return.
+            Utf8Policy::Reject => Err(Box::new(reject(
+                origin.clone(),
+                id.clone(),
+                "invalid_utf8",
+                format!("invalid UTF-8 at byte {}", e.utf8_error().valid_up_to()),
+                None,
+            ))),
+        },
     }
 }
 
@@ -626,8 +666,20 @@ impl Iterator for Reader {
     type Item = Item;
 
     fn next(&mut self) -> Option<Item> {
+        match self.next_raw()? {
+            Raw::Item(item) => Some(item),
+            Raw::Line(line) => Some(line.parse(&self.config)),
+        }
+    }
+}
+
+impl Reader {
+    /// The next item, with a JSONL line left unparsed: the runner parses it
+    /// on a worker, so parsing is not bound to this one thread.
+    pub fn next_raw(&mut self) -> Option<Raw> {
+        let ready = |item| Some(Raw::Item(item));
         if let Some(r) = self.pending.next() {
-            return Some(Item::Reject(r));
+            return ready(Item::Reject(r));
         }
         loop {
             match self.current.take() {
@@ -650,7 +702,7 @@ impl Iterator for Reader {
                                 let message = format!(
                                     "{name}:{line}: {len} bytes is over max_document_bytes = {max}"
                                 );
-                                return Some(reject(
+                                return ready(reject(
                                     Origin { file: name, line },
                                     None,
                                     "too_large",
@@ -658,21 +710,29 @@ impl Iterator for Reader {
                                     None,
                                 ));
                             }
-                            let item = self.jsonl_line(&buf, &name, line, ordinal);
+                            let bytes = if line == 1 { strip_bom(&buf) } else { &buf };
+                            // A blank line is no item; any other leaves in a
+                            // buffer of its own size (parsed by a worker).
+                            let bytes = (!bytes.iter().all(u8::is_ascii_whitespace))
+                                .then(|| bytes.to_vec());
                             // Keep the buffer unless one huge line grew it.
                             if buf.capacity() <= 1 << 20 {
                                 self.line = buf;
                             }
-                            if let Some(item) = item {
-                                return Some(item);
-                            }
+                            let Some(bytes) = bytes else { continue };
+                            return Some(Raw::Line(JsonlLine {
+                                bytes,
+                                name,
+                                line,
+                                ordinal,
+                            }));
                         }
                         Err(e) => {
                             // A truncated or corrupt stream: report it and move on to the next file.
                             self.current = Some(FileReader::Done);
                             let (name, line) = (cur.name.clone(), cur.line);
                             let message = format!("{name}: after line {line}: {e}");
-                            return Some(reject(
+                            return ready(reject(
                                 Origin {
                                     file: name,
                                     line: line + 1,
@@ -699,7 +759,7 @@ impl Iterator for Reader {
                             if let Err(e) =
                                 std::io::stdin().lock().take(limit).read_to_end(&mut bytes)
                             {
-                                return Some(reject(
+                                return ready(reject(
                                     origin,
                                     None,
                                     "unreadable",
@@ -707,7 +767,7 @@ impl Iterator for Reader {
                                     None,
                                 ));
                             }
-                            return Some(self.text_document(bytes, name, origin, 0));
+                            return ready(self.text_document(bytes, name, origin, 0));
                         }
                         let lines = Box::new(BufReader::new(std::io::stdin()));
                         self.current = Some(FileReader::Lines(LineCursor {
@@ -723,7 +783,7 @@ impl Iterator for Reader {
                     let file = self.plan.next()?;
                     self.current = Some(FileReader::Done);
                     if file.kind == FileKind::Text {
-                        return Some(self.text_file(&file));
+                        return ready(self.text_file(&file));
                     }
                     match open_lines(&file) {
                         Ok(cur) => self.current = Some(FileReader::Lines(cur)),
@@ -732,7 +792,7 @@ impl Iterator for Reader {
                                 file: file.name.clone(),
                                 line: 0,
                             };
-                            return Some(reject(origin, None, "unreadable", e.to_string(), None));
+                            return ready(reject(origin, None, "unreadable", e.to_string(), None));
                         }
                     }
                 }

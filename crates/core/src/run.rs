@@ -15,7 +15,7 @@ use crate::document::{Document, Reject};
 use crate::error::{Error, Result};
 use crate::pipeline::{Pipeline, Stage};
 use crate::plugin::{DocResult, PluginBytes};
-use crate::read::{InputPlan, Item, Reader};
+use crate::read::{InputPlan, Item, Raw, Reader};
 use crate::spill::{self, SpillReader};
 use crate::stats::{RunStats, StageStats};
 use crate::write::{AtomicFile, RejectsWriter, Sink};
@@ -86,13 +86,22 @@ pub fn is_error_reason(stage: &str, reason: &str) -> bool {
 /// A batch and what happened to it.
 struct Batch {
     seq: u64,
-    /// Documents read into the batch (before any stage).
-    read: u64,
     /// Source items consumed by the end of this batch, counted from the pass start.
     items_end: u64,
-    docs: Vec<Document>,
-    rejects: Vec<Reject>,
+    /// What was read, in order; JSONL lines are parsed by the worker.
+    items: Vec<Raw>,
     bytes: u64,
+}
+
+impl Batch {
+    fn new(seq: u64) -> Batch {
+        Batch {
+            seq,
+            items_end: 0,
+            items: Vec::new(),
+            bytes: 0,
+        }
+    }
 }
 
 struct Processed {
@@ -289,10 +298,10 @@ pub(crate) enum Source {
 }
 
 impl Source {
-    fn next(&mut self) -> Option<Result<Item>> {
+    fn next(&mut self) -> Option<Result<Raw>> {
         match self {
-            Source::Input(r) => r.next().map(Ok),
-            Source::Spill(s) => s.next().map(|d| d.map(Item::Doc)),
+            Source::Input(r) => r.next_raw().map(Ok),
+            Source::Spill(s) => s.next().map(|d| d.map(|d| Raw::Item(Item::Doc(d)))),
         }
     }
 
@@ -311,6 +320,8 @@ pub(crate) struct Pass<'a> {
     ops: Vec<usize>,
     /// The corpus stage this pass observes, if any.
     pub(crate) observe: Option<usize>,
+    /// How JSONL lines read by this pass are parsed.
+    input: &'a InputConfig,
     batch_docs: usize,
     batch_bytes: usize,
 }
@@ -319,12 +330,23 @@ impl Pass<'_> {
     fn process(&self, batch: Batch, encoding: Encoding) -> Processed {
         let Batch {
             seq,
-            read,
             items_end,
-            mut docs,
-            mut rejects,
+            items,
             bytes,
         } = batch;
+        // Rejects keep the order of the lines they come from.
+        let (mut docs, mut rejects) = (Vec::with_capacity(items.len()), Vec::new());
+        for raw in items {
+            let item = match raw {
+                Raw::Item(item) => item,
+                Raw::Line(line) => line.parse(self.input),
+            };
+            match item {
+                Item::Doc(d) => docs.push(d),
+                Item::Reject(r) => rejects.push(r),
+            }
+        }
+        let read = docs.len() as u64;
         let mut stats = Vec::with_capacity(self.ops.len() + 1);
         for &i in &self.ops {
             let stage = &self.stages[i];
@@ -427,6 +449,9 @@ pub(crate) fn run_pass(
     let mut collector_result: Result<()> = Ok(());
     let mut read_error: Option<Error> = None;
     let is_input = matches!(source, Source::Input(_));
+    // Several workers parse JSONL lines faster than the reading thread can
+    // alone; a single worker is better off leaving it to that thread.
+    let parse_here = pool.current_num_threads() == 1;
     let is_final = matches!(target, Target::Final(_));
     let encoding = target.encoding();
 
@@ -504,14 +529,7 @@ pub(crate) fn run_pass(
                     None => break,
                 }
             }
-            let mut batch = Batch {
-                seq,
-                read: 0,
-                items_end: 0,
-                docs: Vec::new(),
-                rejects: Vec::new(),
-                bytes: 0,
-            };
+            let mut batch = Batch::new(seq);
             let mut batch_bytes = 0usize;
             let send = |b: Batch| {
                 permits.acquire();
@@ -525,46 +543,37 @@ pub(crate) fn run_pass(
                 if failed.load(Ordering::SeqCst) || cancel.load(Ordering::SeqCst) {
                     break;
                 }
-                let item = match source.next() {
+                let raw = match source.next() {
                     None => break,
-                    Some(Ok(item)) => item,
+                    Some(Ok(raw)) => raw,
                     Some(Err(e)) => {
                         read_error = Some(e);
                         break;
                     }
                 };
                 items += 1;
-                match item {
-                    Item::Doc(d) => {
-                        batch_bytes += d.text.len();
-                        batch.read += 1;
-                        batch.docs.push(d);
-                    }
-                    Item::Reject(r) => batch.rejects.push(r),
-                }
-                if batch.docs.len() >= pass.batch_docs
-                    || batch_bytes >= pass.batch_bytes
-                    || batch.rejects.len() >= pass.batch_docs
-                {
+                let raw = match raw {
+                    // One worker gains nothing from parsing itself, and this
+                    // thread has a core of its own for it.
+                    Raw::Line(line) if parse_here => Raw::Item(line.parse(pass.input)),
+                    raw => raw,
+                };
+                batch_bytes += match &raw {
+                    Raw::Item(Item::Doc(d)) => d.text.len(),
+                    Raw::Item(Item::Reject(_)) => 0,
+                    Raw::Line(line) => line.len(),
+                };
+                batch.items.push(raw);
+                if batch.items.len() >= pass.batch_docs || batch_bytes >= pass.batch_bytes {
                     batch.bytes = source.bytes();
                     batch.items_end = items;
                     seq += 1;
-                    let full = std::mem::replace(
-                        &mut batch,
-                        Batch {
-                            seq,
-                            read: 0,
-                            items_end: 0,
-                            docs: Vec::new(),
-                            rejects: Vec::new(),
-                            bytes: 0,
-                        },
-                    );
+                    let full = std::mem::replace(&mut batch, Batch::new(seq));
                     batch_bytes = 0;
                     send(full);
                 }
             }
-            if !batch.docs.is_empty() || !batch.rejects.is_empty() {
+            if !batch.items.is_empty() {
                 batch.bytes = source.bytes();
                 batch.items_end = items;
                 send(batch);
@@ -653,6 +662,7 @@ pub(crate) fn plan_pass(pipeline: &Pipeline, pass: usize) -> Pass<'_> {
         stages: &pipeline.stages,
         ops,
         observe,
+        input: &pipeline.config.input,
         batch_docs: pipeline.config.run.batch_docs.get(),
         batch_bytes: pipeline.config.run.batch_bytes.get(),
     }

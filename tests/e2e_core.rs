@@ -93,6 +93,71 @@ fn output_bytes_do_not_depend_on_threads_or_batch_size() {
 }
 
 #[test]
+fn rejects_do_not_depend_on_threads_when_lines_are_bad() {
+    // One thread parses JSONL on the reading thread, more parse on the
+    // workers: the rejects of bad lines among the documents come out the same.
+    let dir = tempfile::tempdir().unwrap();
+    write_jsonl(&dir.path().join("in.jsonl"), 300);
+    let mut input = std::fs::read_to_string(dir.path().join("in.jsonl")).unwrap();
+    let bad = [
+        "{not json",
+        "[1, 2]",
+        "",
+        "{\"id\": \"x\"}",
+        "   ",
+        "{\"text\": 5}",
+    ];
+    for (k, line) in bad.iter().enumerate() {
+        let at = input.match_indices('\n').nth(40 * k + 17).unwrap().0 + 1;
+        input.insert_str(at, &format!("{line}\n"));
+    }
+    std::fs::write(dir.path().join("in.jsonl"), input).unwrap();
+    let cfg = config(
+        dir.path(),
+        &format!(
+            "[input]\npath = \"in.jsonl\"\n[run]\nbatch_docs = 7\nrejects_exit = \"never\"\n{SHOUT}"
+        ),
+    );
+    let outputs: Vec<_> = [1, 2, 4]
+        .iter()
+        .map(|threads| {
+            let out_path = dir.path().join(format!("o{threads}.jsonl"));
+            let out = run(textmill()
+                .args([
+                    "run",
+                    "--quiet",
+                    "--threads",
+                    &threads.to_string(),
+                    "--output",
+                ])
+                .arg(&out_path)
+                .arg(&cfg));
+            assert!(out.status.success());
+            (
+                std::fs::read_to_string(&out_path).unwrap(),
+                std::fs::read_to_string(dir.path().join(format!("o{threads}.rejects.jsonl")))
+                    .unwrap(),
+            )
+        })
+        .collect();
+    for reason in [
+        "malformed_json",
+        "not_an_object",
+        "missing_text",
+        "invalid_text",
+    ] {
+        assert!(
+            outputs[0].1.contains(reason),
+            "no {reason} reject: {}",
+            outputs[0].1
+        );
+    }
+    assert_eq!(outputs[0].0.lines().count(), 270);
+    assert_eq!(outputs[0], outputs[1]);
+    assert_eq!(outputs[0], outputs[2]);
+}
+
+#[test]
 fn every_reader_and_writer_round_trips() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();

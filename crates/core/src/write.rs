@@ -462,7 +462,9 @@ impl Sink {
     }
 }
 
-/// The rejects file: one JSON line per reject, in input order.
+/// The rejects file: one JSON line per reject, pass after pass, and within a
+/// pass batch after batch in input order (a batch's input rejects, then each
+/// stage's in input order). The same at any thread count.
 pub struct RejectsWriter {
     file: AtomicFile,
     /// Rejects written so far.

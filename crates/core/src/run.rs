@@ -3,11 +3,16 @@
 //!
 //! A pipeline is cut into passes at each corpus stage. A pass reads its
 //! source, applies the stages up to the next corpus stage, lets that stage
-//! `observe` every batch, and spills the documents to a temporary JSONL file;
-//! the corpus stage then merges its partial states (in input order) and
-//! `finish`es, and the next pass reads the spill and `apply`s it. Memory is
-//! bounded by the batches in flight plus the corpus stages' own state, never
-//! by the corpus size, and the output bytes do not depend on thread timing.
+//! `observe` every batch, and spills the documents to a temporary file (binary
+//! frames, [`crate::spill`]); the corpus stage then merges its partial states
+//! (in input order) and `finish`es, and the next pass reads the spill and
+//! `apply`s it. Memory is bounded by the batches in flight plus the corpus
+//! stages' own state, never by the corpus size, and the output bytes do not
+//! depend on thread timing.
+//!
+//! The reading thread only splits the input into lines; the worker that takes
+//! a batch parses its JSONL lines, so parsing runs on every worker (with one
+//! worker the reading thread parses, on a core of its own).
 
 use crate::checkpoint::{CHECKPOINT_EVERY, Checkpointer, PassStart};
 use crate::config::InputConfig;

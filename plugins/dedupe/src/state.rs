@@ -174,10 +174,11 @@ fn put_str(out: &mut Vec<u8>, s: &str) {
     out.extend_from_slice(s.as_bytes());
 }
 
-fn put_u32s(out: &mut Vec<u8>, values: &[u32]) {
+/// A u32 count, then each value little-endian.
+fn put_list<T: Copy, const N: usize>(out: &mut Vec<u8>, values: &[T], le: fn(T) -> [u8; N]) {
     out.extend_from_slice(&(values.len() as u32).to_le_bytes());
-    for v in values {
-        out.extend_from_slice(&v.to_le_bytes());
+    for &v in values {
+        out.extend_from_slice(&le(v));
     }
 }
 
@@ -188,15 +189,11 @@ fn write_record(out: &mut Vec<u8>, r: &DocRecord) {
     out.extend_from_slice(&r.exact.to_le_bytes());
     out.extend_from_slice(&r.keep_key.to_le_bytes());
     out.extend_from_slice(&r.shingles.to_le_bytes());
-    put_u32s(out, &r.removed_lines);
+    put_list(out, &r.removed_lines, u32::to_le_bytes);
     for v in &r.sig {
         out.extend_from_slice(&v.to_le_bytes());
     }
-
-    out.extend_from_slice(&(r.sentences.len() as u32).to_le_bytes());
-    for v in &r.sentences {
-        out.extend_from_slice(&v.to_le_bytes());
-    }
+    put_list(out, &r.sentences, u64::to_le_bytes);
 }
 
 /// Encode records under a config's header.
@@ -245,6 +242,15 @@ impl<'a> Reader<'a> {
     }
     fn u64(&mut self) -> Result<u64, StateError> {
         Ok(u64::from_le_bytes(self.array()?))
+    }
+    /// The u32 count of a list of `item`-byte values, checked against the
+    /// bytes left so a corrupt count cannot reserve or loop without end.
+    fn list_len(&mut self, item: usize) -> Result<usize, StateError> {
+        let n = self.u32()? as usize;
+        if n > (self.bytes.len() - self.pos) / item {
+            return Err(StateError::Truncated(self.pos));
+        }
+        Ok(n)
     }
     fn string(&mut self) -> Result<String, StateError> {
         let pos = self.pos;
@@ -422,22 +428,14 @@ impl Corpus {
             self.exact.push(r.u64()?);
             self.keep_key.push(f64::from_bits(r.u64()?));
             self.shingles.push(r.u32()?);
-            let n = r.u32()? as usize;
-            if n > (bytes.len() - r.pos) / 4 {
-                return Err(StateError::Truncated(r.pos));
-            }
-            for _ in 0..n {
+            for _ in 0..r.list_len(4)? {
                 self.removed.push(r.u32()?);
             }
             self.removed_end.push(self.removed.len() as u64);
             for _ in 0..self.num_perm {
                 self.sigs.push(r.u16()?);
             }
-            let n = r.u32()? as usize;
-            if n > (bytes.len() - r.pos) / 8 {
-                return Err(StateError::Truncated(r.pos));
-            }
-            for _ in 0..n {
+            for _ in 0..r.list_len(8)? {
                 self.sents.push(r.u64()?);
             }
             self.sent_end.push(self.sents.len() as u64);

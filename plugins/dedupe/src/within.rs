@@ -179,12 +179,9 @@ fn trace_removal(a: &Analysis<'_>, source: Option<&[u32]>, removed: &mut Vec<u32
     let mut pending_blank = false;
     for l in &a.lines {
         if !a.keep[l.index] {
-            debug_assert!(
-                !l.text.trim().is_empty(),
-                "removal takes only non-blank lines"
-            );
+            debug_assert!(!l.is_blank(), "removal takes only non-blank lines");
             removed.push(original(l.index));
-        } else if l.text.trim().is_empty() {
+        } else if l.is_blank() {
             pending_blank = !out.is_empty();
         } else {
             if pending_blank {

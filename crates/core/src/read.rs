@@ -921,7 +921,9 @@ mod tests {
             ]
         );
         let Item::Doc(d) = &items[0] else { panic!() };
-        assert_eq!(d.fields_json(), r#"{"id":"a","source":"s"}"#);
+        let mut json = Vec::new();
+        d.write_fields_json(&mut json);
+        assert_eq!(json, br#"{"id":"a","source":"s"}"#);
         assert_eq!((d.ordinal, d.origin.line), (0, 1));
     }
 

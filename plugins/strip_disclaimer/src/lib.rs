@@ -183,21 +183,12 @@ impl CorpusStage for StripDisclaimer {
         let mut scratch = learned::SigScratch::default();
         for doc in docs {
             keys.clear();
-            // One cheap pass per line: the learned layer needs only signatures.
-            // The lines `lines()` gives: split on LF (memchr), then on a CR
-            // only when the piece has one (CRLF leaves an empty piece, which
-            // has no signature).
-            for piece in doc.text.split('\n') {
-                let mut add = |l: &str| {
-                    let (sig, words) = learned::line_sig_with(l, &mut scratch);
-                    if words > 0 && !learned::is_date_line(l) {
-                        keys.push((sig, words));
-                    }
-                };
-                if piece.as_bytes().contains(&b'\r') {
-                    piece.split('\r').for_each(&mut add);
-                } else {
-                    add(piece);
+            // One cheap pass per line: the learned layer needs only
+            // signatures, of the same lines `apply` will look up.
+            for line in textmill_text::lines::lines(doc.text) {
+                let (sig, words) = learned::line_sig_with(line.text, &mut scratch);
+                if words > 0 && !learned::is_date_line(line.text) {
+                    keys.push((sig, words));
                 }
             }
             learned::push_doc(&mut state, learned::site_hash(&self.site_of(doc)), &keys);

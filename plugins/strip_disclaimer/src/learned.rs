@@ -14,13 +14,12 @@
 //! `min_share` of its site's documents, and those documents carry at least
 //! `min_stories` distinct signatures.
 
-use textmill_text::hash::hash64;
+use std::ops::Range;
+use textmill_text::hash::{hash64, HashMapU64};
 
 // SDL2: signatures are xxh3 of the signed bytes (SDL1 states, whose
 // signatures were another hash, are refused rather than misread).
 const MAGIC: &[u8; 4] = b"SDL2";
-
-use textmill_text::hash::HashMapU64;
 
 /// Top bit of a stored key hash: the line is long enough to sign a story.
 pub const LONG_BIT: u64 = 1 << 63;
@@ -387,53 +386,63 @@ impl Learned {
         if state.len() < 4 || &state[..4] != MAGIC {
             return Err("strip_disclaimer: merged state has an unknown format".into());
         }
-        let mut docs: Vec<(u64, Vec<u64>)> = Vec::new();
+        // Every (site, line) pair is hashed once, here, and named by a dense
+        // id: counting and the story pass below index arrays by it.
+        let mut docs: Vec<(u64, Range<usize>)> = Vec::new();
+        let mut keys: Vec<u64> = Vec::with_capacity(state.len() / 8);
+        let mut ids: Vec<u32> = Vec::with_capacity(state.len() / 8);
+        let mut id_of: HashMapU64<u32> = HashMapU64::default();
+        let mut pairs: Vec<u64> = Vec::new();
+        let mut freq: Vec<u32> = Vec::new();
+        let mut site_docs: HashMapU64<u32> = HashMapU64::default();
         let mut at = 4;
         while at < state.len() {
             let site = read_u64(state, &mut at)?;
-            let n = read_u32(state, &mut at)? as usize;
-            let mut keys = Vec::with_capacity(n);
+            let n = read_u32(state, &mut at)?;
+            let start = keys.len();
             for _ in 0..n {
-                keys.push(read_u64(state, &mut at)?);
+                let k = read_u64(state, &mut at)?;
+                let pk = pair(site, k);
+                let id = *id_of.entry(pk).or_insert_with(|| {
+                    pairs.push(pk);
+                    freq.push(0);
+                    (pairs.len() - 1) as u32
+                });
+                freq[id as usize] += 1;
+                keys.push(k);
+                ids.push(id);
             }
-            docs.push((site, keys));
-        }
-        let mut site_docs: HashMapU64<u32> = HashMapU64::default();
-        let mut freq: HashMapU64<u32> = HashMapU64::default();
-        for (site, keys) in &docs {
-            *site_docs.entry(*site).or_insert(0) += 1;
-            for &k in keys {
-                *freq.entry(pair(*site, k)).or_insert(0) += 1;
-            }
+            docs.push((site, start..keys.len()));
+            *site_docs.entry(site).or_insert(0) += 1;
         }
         let threshold = |site: u64| -> u32 {
             let n = site_docs.get(&site).copied().unwrap_or(0) as f64;
             p.min_docs.max((p.min_share * n).ceil() as u32)
         };
+        // Story signatures of each frequent pair, by pair id.
         let mut stories: HashMapU64<Vec<u64>> = HashMapU64::default();
-        for (di, (site, keys)) in docs.iter().enumerate() {
+        for (di, (site, span)) in docs.iter().enumerate() {
             let t = threshold(*site);
-            let sig = keys
-                .iter()
-                .filter(|&&k| k & LONG_BIT != 0 && freq[&pair(*site, k)] < t)
-                .map(|&k| k & !LONG_BIT)
+            let (keys, ids) = (&keys[span.clone()], &ids[span.clone()]);
+            let long = || {
+                keys.iter()
+                    .zip(ids)
+                    .filter(|&(&k, _)| k & LONG_BIT != 0)
+            };
+            let sig = long()
+                .filter(|&(_, &id)| freq[id as usize] < t)
+                .map(|(&k, _)| k & !LONG_BIT)
                 .min()
                 // Every long line is frequent (exact copies of one story):
                 // the page is signed by its long lines all the same.
-                .or_else(|| {
-                    keys.iter()
-                        .filter(|&&k| k & LONG_BIT != 0)
-                        .map(|&k| k & !LONG_BIT)
-                        .min()
-                })
+                .or_else(|| long().map(|(&k, _)| k & !LONG_BIT).min())
                 // No long line at all: the page is its own story.
                 .unwrap_or_else(|| hash64(&(di as u64).to_le_bytes()) | LONG_BIT);
-            for &k in keys {
-                let pk = pair(*site, k);
-                if freq[&pk] < t {
+            for &id in ids {
+                if freq[id as usize] < t {
                     continue;
                 }
-                let s = stories.entry(pk).or_default();
+                let s = stories.entry(u64::from(id)).or_default();
                 if s.len() < p.min_stories as usize && !s.contains(&sig) {
                     s.push(sig);
                 }
@@ -442,7 +451,7 @@ impl Learned {
         let patterns = stories
             .into_iter()
             .filter(|(_, s)| s.len() >= p.min_stories as usize)
-            .map(|(k, _)| (k, freq[&k]))
+            .map(|(id, _)| (pairs[id as usize], freq[id as usize]))
             .collect();
         Ok(Learned { patterns })
     }

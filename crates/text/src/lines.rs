@@ -68,7 +68,14 @@ pub fn lines(text: &str) -> Vec<Line<'_>> {
 /// Blank lines at the very start and end are dropped and runs of blank lines
 /// collapse to one, so removing blocks never leaves holes behind.
 pub fn join_lines<'a>(kept: impl IntoIterator<Item = &'a str>) -> String {
-    let mut out = String::new();
+    join_lines_sized(kept, 0)
+}
+
+/// [`join_lines`] into a string of `capacity` bytes reserved up front, such
+/// as the length of the text the lines come from: growing a page-sized
+/// string by doubling costs more than the copy itself.
+pub fn join_lines_sized<'a>(kept: impl IntoIterator<Item = &'a str>, capacity: usize) -> String {
+    let mut out = String::with_capacity(capacity);
     let mut pending_blank = false;
     for line in kept {
         let line = line.trim_end();

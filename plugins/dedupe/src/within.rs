@@ -4,7 +4,7 @@ use std::collections::{HashMap, HashSet};
 use std::hash::BuildHasherDefault;
 use std::ops::Range;
 use textmill_text::hash::{IdHasher, hash128};
-use textmill_text::lines::{Line, join_lines, lines, paragraphs};
+use textmill_text::lines::{Line, join_lines, join_lines_sized, lines, paragraphs};
 use textmill_text::normalize::normalize_into;
 
 /// Sets and maps keyed by 128-bit key hashes, which need no further hashing.
@@ -109,14 +109,15 @@ pub fn without_lines(text: &str, removed: &[u32]) -> Option<String> {
         return None;
     }
     let mut next = removed.iter().copied().peekable();
-    Some(join_lines(lines(text).into_iter().filter_map(|l| {
+    let kept = lines(text).into_iter().filter_map(|l| {
         if next.peek().is_some_and(|&r| r as usize == l.index) {
             next.next();
             None
         } else {
             Some(l.text)
         }
-    })))
+    });
+    Some(join_lines_sized(kept, text.len()))
 }
 
 /// Most passes [`settled`] makes. Real pages settle in two; a page built to

@@ -79,7 +79,7 @@ use textmill_plugin_sdk::serde_json::Value;
 use textmill_plugin_sdk::{
     ConfigError, CorpusStage, Doc, Outcome, Param, Plugin, Stats, export_plugin, parse_config,
 };
-use textmill_text::lines::join_lines;
+use textmill_text::lines::join_lines_sized;
 
 /// The stage: compiled settings plus what the learned layer found.
 #[derive(Debug)]
@@ -256,7 +256,7 @@ impl CorpusStage for StripDisclaimer {
         }
         stats.add("lines_removed", removed as f64);
         stats.add("bytes_removed", bytes as f64);
-        let text = join_lines(d.kept());
+        let text = join_lines_sized(d.kept(), doc.text.len());
         let explained = self
             .settings
             .explain

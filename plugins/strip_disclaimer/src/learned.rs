@@ -15,7 +15,7 @@
 //! `min_stories` distinct signatures.
 
 use std::ops::Range;
-use textmill_text::hash::{hash64, HashMapU64};
+use textmill_text::hash::{HashMapU64, hash64};
 
 // SDL2: signatures are xxh3 of the signed bytes (SDL1 states, whose
 // signatures were another hash, are refused rather than misread).
@@ -424,11 +424,7 @@ impl Learned {
         for (di, (site, span)) in docs.iter().enumerate() {
             let t = threshold(*site);
             let (keys, ids) = (&keys[span.clone()], &ids[span.clone()]);
-            let long = || {
-                keys.iter()
-                    .zip(ids)
-                    .filter(|&(&k, _)| k & LONG_BIT != 0)
-            };
+            let long = || keys.iter().zip(ids).filter(|&(&k, _)| k & LONG_BIT != 0);
             let sig = long()
                 .filter(|&(_, &id)| freq[id as usize] < t)
                 .map(|(&k, _)| k & !LONG_BIT)

@@ -22,6 +22,7 @@
 //! a line claim it, so the order decides which pack a line is charged to. A
 //! unit test checks the two searches agree.
 
+use std::ops::Range;
 use textmill_text::hash::HashMapU64;
 use textmill_text::swar::{for_each_block, load8};
 
@@ -152,12 +153,44 @@ impl PhraseSet {
     }
 
     /// Every whole-word occurrence of a pattern in `hay` (keys joined by
-    /// spaces), in the order described in the module docs.
-    pub fn find(&self, hay: &[u8], out: &mut Vec<PhraseMatch>) {
+    /// spaces), in the order described in the module docs, except those
+    /// that start inside a `skip` range (sorted, disjoint). A range must
+    /// begin at a word's start; it may end anywhere.
+    pub fn find(&self, hay: &[u8], skip: &[Range<usize>], out: &mut Vec<PhraseMatch>) {
         out.clear();
+        let mut from = 0;
+        for r in skip {
+            self.find_starting_in(hay, from, r.start, out);
+            from = from.max(r.end);
+        }
+        self.find_starting_in(hay, from, hay.len(), out);
+        // End first, then longest, then pattern id: the automaton's order.
+        out.sort_unstable_by_key(|m| (m.end, usize::MAX - (m.end - m.start), m.pattern));
+    }
+
+    /// Length of the longest pattern, in bytes.
+    pub fn longest(&self) -> usize {
+        self.patterns.iter().map(|p| p.len()).max().unwrap_or(0)
+    }
+
+    /// The matches that start in `hay[from..to]` (`to` is a word's start or
+    /// the end), in no particular order. A word cut by `from` is not one.
+    fn find_starting_in(&self, hay: &[u8], from: usize, to: usize, out: &mut Vec<PhraseMatch>) {
+        if from >= to {
+            return;
+        }
+        let from = if from == 0 || hay[from - 1] == b' ' {
+            from
+        } else {
+            match hay[from..to].iter().position(|&b| b == b' ') {
+                Some(i) => from + i + 1,
+                None => return,
+            }
+        };
         // The previous word's start, end and key.
         let mut prev: Option<(usize, usize, u64)> = None;
-        for_each_word(hay, |s, e| {
+        for_each_word(&hay[from..to], |s, e| {
+            let (s, e) = (from + s, from + e);
             let k = word_key_at(hay, s, e);
             if self.keys.may_contain(k) {
                 self.candidates(hay, s, k, out);
@@ -172,8 +205,18 @@ impl PhraseSet {
             }
             prev = Some((s, e, k));
         });
-        // End first, then longest, then pattern id: the automaton's order.
-        out.sort_unstable_by_key(|m| (m.end, usize::MAX - (m.end - m.start), m.pattern));
+        // A phrase keyed by a pair is found at its second word: the word
+        // at `to` still completes a pair that starts before it.
+        if let Some((ps, _, pk)) = prev.filter(|&(_, pe, _)| pe + 1 == to && to < hay.len()) {
+            let e = hay[to..]
+                .iter()
+                .position(|&b| b == b' ')
+                .map_or(hay.len(), |i| to + i);
+            let pair = pair_key(pk, word_key_at(hay, to, e));
+            if e > to && self.keys.may_contain(pair) {
+                self.candidates(hay, ps, pair, out);
+            }
+        }
     }
 
     /// Patterns under `key` that occur at `s` as whole words.
@@ -281,7 +324,7 @@ mod tests {
     fn find(patterns: &[String], hay: &str) -> Vec<PhraseMatch> {
         let set = PhraseSet::new(patterns);
         let mut out = Vec::new();
-        set.find(hay.as_bytes(), &mut out);
+        set.find(hay.as_bytes(), &[], &mut out);
         out
     }
 
@@ -304,45 +347,84 @@ mod tests {
         );
     }
 
-    #[test]
-    fn matches_equal_the_overlapping_automaton_in_order() {
-        // Nested, overlapping, duplicated and suffix-sharing phrases over a
-        // small vocabulary, so matches pile up at the same ends.
-        let vocab = [
-            "a", "b", "ab", "ba", "read", "more", "the", "story", "é", "x1",
-        ];
-        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
-        let mut next = |n: u64| {
+    /// A small xorshift: `next(n)` is below `n`.
+    fn rng(mut x: u64) -> impl FnMut(u64) -> usize {
+        move |n: u64| {
             x ^= x << 13;
             x ^= x >> 7;
             x ^= x << 17;
             (x % n) as usize
-        };
-        for round in 0..300 {
-            let mut patterns: Vec<String> = (0..1 + next(12))
-                .map(|_| {
-                    (0..1 + next(3))
-                        .map(|_| vocab[next(vocab.len() as u64)])
-                        .collect::<Vec<_>>()
-                        .join(" ")
-                })
-                .collect();
-            if round % 7 == 0 {
-                patterns.push(patterns[0].clone());
-                patterns.push(String::new());
-            }
-            let hay: String = (0..next(60))
-                .map(|_| match next(12) {
-                    0 => "",
-                    _ => vocab[next(vocab.len() as u64)],
-                })
-                .collect::<Vec<_>>()
-                .join(" ");
+        }
+    }
+
+    /// Nested, overlapping, duplicated and suffix-sharing phrases over a
+    /// small vocabulary, so matches pile up at the same ends; and a haystack.
+    fn random_cases() -> Vec<(Vec<String>, String)> {
+        let vocab = [
+            "a", "b", "ab", "ba", "read", "more", "the", "story", "é", "x1",
+        ];
+        let mut next = rng(0x9E37_79B9_7F4A_7C15);
+        (0..300)
+            .map(|round| {
+                let mut patterns: Vec<String> = (0..1 + next(12))
+                    .map(|_| {
+                        (0..1 + next(3))
+                            .map(|_| vocab[next(vocab.len() as u64)])
+                            .collect::<Vec<_>>()
+                            .join(" ")
+                    })
+                    .collect();
+                if round % 7 == 0 {
+                    patterns.push(patterns[0].clone());
+                    patterns.push(String::new());
+                }
+                let hay: String = (0..next(60))
+                    .map(|_| match next(12) {
+                        0 => "",
+                        _ => vocab[next(vocab.len() as u64)],
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                (patterns, hay)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn matches_equal_the_overlapping_automaton_in_order() {
+        for (patterns, hay) in random_cases() {
             assert_eq!(
                 find(&patterns, &hay),
                 reference(&patterns, &hay),
                 "{patterns:?} in {hay:?}"
             );
+        }
+    }
+
+    #[test]
+    fn skipped_ranges_lose_exactly_the_matches_that_start_in_them() {
+        let mut next = rng(0x2545_F491_4F6C_DD1D);
+        for (patterns, hay) in random_cases() {
+            let b = hay.as_bytes();
+            let word_starts: Vec<usize> = (0..b.len())
+                .filter(|&i| b[i] != b' ' && (i == 0 || b[i - 1] == b' '))
+                .collect();
+            // Ranges from word starts to anywhere, sorted and disjoint.
+            let mut skip: Vec<Range<usize>> = Vec::new();
+            for &w in &word_starts {
+                if skip.last().is_some_and(|r| r.end > w) || next(3) != 0 {
+                    continue;
+                }
+                skip.push(w..w + 1 + next(12));
+            }
+            let set = PhraseSet::new(&patterns);
+            let mut found = Vec::new();
+            set.find(b, &skip, &mut found);
+            let expected: Vec<PhraseMatch> = reference(&patterns, &hay)
+                .into_iter()
+                .filter(|m| !skip.iter().any(|r| r.contains(&m.start)))
+                .collect();
+            assert_eq!(found, expected, "{patterns:?} in {hay:?} skipping {skip:?}");
         }
     }
 

@@ -37,6 +37,7 @@ use crate::phrases::PhraseSet;
 use crate::prepare::Keys;
 use regex::RegexSet;
 use std::collections::HashMap;
+use std::ops::Range;
 use textmill_text::hash::hash64;
 use textmill_text::normalize::normalize_for_match;
 
@@ -374,14 +375,17 @@ impl RuleSet {
     /// Match every line of a document.
     ///
     /// `keys` are the normalised lines, `raw` the original lines, `words` the
-    /// word count of each line. Returns the first hit per line (None when no
-    /// rule names it).
+    /// word count of each line. A phrase names no line of more than
+    /// `phrase_line_words` words, a short phrase none of more than
+    /// `short_line_words`. Returns the first hit per line (None when no rule
+    /// names it).
     pub fn match_lines(
         &self,
         keys: &Keys,
         raw: &[&str],
         words: &[usize],
         short_line_words: usize,
+        phrase_line_words: usize,
     ) -> Vec<Option<RuleHit>> {
         let n = keys.spans.len();
         let mut out: Vec<Option<RuleHit>> = vec![None; n];
@@ -410,8 +414,20 @@ impl RuleSet {
             // One pass over the document: keys joined by single spaces; blank
             // lines leave a double space, so a phrase never spans a blank line.
             // Matches are whole words only: "ad" must not fire inside "bread".
+            // A line no phrase may name is not searched, except for its
+            // last words, where a phrase that goes on into the next line
+            // can start: the interior of long paragraphs is most of a page.
+            let named_words = phrase_line_words.max(short_line_words);
+            let longest = ps.longest();
+            let skip: Vec<Range<usize>> = (0..n)
+                .filter(|&i| words[i] > named_words)
+                .filter_map(|i| {
+                    let (s, e) = keys.spans[i];
+                    (e > s + longest).then(|| s..e - longest)
+                })
+                .collect();
             let mut found = Vec::new();
-            ps.find(keys.joined.as_bytes(), &mut found);
+            ps.find(keys.joined.as_bytes(), &skip, &mut found);
             for m in &found {
                 let (s, e) = (m.start, m.end);
                 let (pack, short, ref pat) = self.phrase_meta[m.pattern];
@@ -427,7 +443,13 @@ impl RuleSet {
                     if out[li].is_some() {
                         continue;
                     }
-                    if short && words[li] > short_line_words {
+                    if words[li]
+                        > if short {
+                            short_line_words
+                        } else {
+                            phrase_line_words
+                        }
+                    {
                         continue;
                     }
                     out[li] = Some(RuleHit {
@@ -487,7 +509,7 @@ mod tests {
         let words: Vec<usize> = (0..ls.len())
             .map(|i| keys.key(i).split(' ').filter(|w| !w.is_empty()).count())
             .collect();
-        rs.match_lines(&keys, &raw, &words, 15)
+        rs.match_lines(&keys, &raw, &words, 15, 60)
     }
 
     #[test]
@@ -531,6 +553,27 @@ mod tests {
         );
         assert!(hits[0].is_some());
         assert!(hits[1].is_none());
+    }
+
+    #[test]
+    fn a_phrase_names_the_short_lines_it_spans_but_never_a_long_one() {
+        // 70 words: longer than any line a phrase may name (60 in `run`).
+        let story = "the council met on tuesday and agreed the plan ".repeat(7);
+        let phrase = "your email address will not be published";
+        let hits = run(
+            &builtin(),
+            &format!(
+                "{story}your email\naddress will not be published\n\
+                 Please note that your\nemail address will not be published {story}\n\
+                 {story}{phrase} {story}"
+            ),
+        );
+        let named: Vec<bool> = hits.iter().map(Option::is_some).collect();
+        // A phrase that starts in a long line's last words names the short
+        // line it runs into; one that runs from a short line into a long
+        // line's first words names the short line; one inside a long line
+        // names nothing.
+        assert_eq!(named, [false, true, true, false, false]);
     }
 
     #[test]

@@ -155,21 +155,25 @@ pub fn decide<'a>(
         [false; lang::SCRIPTS]
     };
     let words: Vec<usize> = feats.iter().map(|f| f.words).collect();
+    // A phrase inside a whole article on one line (CNN/DailyMail ships
+    // articles as one line; "become a member" may be a quote) names nothing:
+    // a boilerplate paragraph is never that long (`PHRASE_LINE_WORDS`).
     let mut hits: Vec<Option<RuleHit>> = match &settings.rules {
-        Some(rs) => rs.match_lines(&keys, &raw, &words, settings.short_line_words),
+        Some(rs) => rs.match_lines(
+            &keys,
+            &raw,
+            &words,
+            settings.short_line_words,
+            PHRASE_LINE_WORDS,
+        ),
         None => vec![None; n],
     };
     // A short phrase ("facebook", "newsletter") is weak evidence: it does not
     // outweigh a line that reads as a sentence ("Ironically, he learnt his
     // fate on the same Facebook group.").
-    // Likewise a phrase inside a whole article on one line (CNN/DailyMail
-    // ships articles as one line; "become a member" may be a quote): a
-    // boilerplate paragraph is never that long.
     for (h, f) in hits.iter_mut().zip(feats) {
         let how = h.as_ref().map(|h| h.how);
-        if (how == Some(MatchHow::ShortPhrase) && f.terminal && f.words > 6)
-            || (how == Some(MatchHow::Phrase) && f.words > PHRASE_LINE_WORDS)
-        {
+        if how == Some(MatchHow::ShortPhrase) && f.terminal && f.words > 6 {
             *h = None;
         }
     }

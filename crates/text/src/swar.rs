@@ -45,6 +45,25 @@ pub fn equal_to(v: u64, b: u8) -> u64 {
     !((t & !HIGH).wrapping_add(!HIGH) | t | !HIGH)
 }
 
+/// Index of the first byte of `bytes` that is not ASCII, eight bytes at a time.
+#[inline]
+pub fn first_non_ascii(bytes: &[u8]) -> Option<usize> {
+    let mut chunks = bytes.chunks_exact(8);
+    let mut at = 0;
+    for c in &mut chunks {
+        let high = load8(c) & HIGH;
+        if high != 0 {
+            return Some(at + high.trailing_zeros() as usize / 8);
+        }
+        at += 8;
+    }
+    chunks
+        .remainder()
+        .iter()
+        .position(|&b| !b.is_ascii())
+        .map(|i| at + i)
+}
+
 /// Bit `i` set where byte `i` of a 64-byte block is `a` or `b` (pass the
 /// same byte twice for one). A loop over the set bits then visits them in
 /// order, with one mispredicted exit per block rather than one per match.
@@ -120,6 +139,25 @@ mod tests {
             }
         }
         m
+    }
+
+    #[test]
+    fn the_first_non_ascii_byte_is_found_at_every_offset() {
+        for len in 0..40 {
+            let ascii = vec![b'a'; len];
+            assert_eq!(first_non_ascii(&ascii), None);
+            for at in 0..len {
+                for b in [0x80u8, 0xC3, 0xFF] {
+                    let mut v = ascii.clone();
+                    v[at] = b;
+                    // A later non-ASCII byte does not move the answer.
+                    if at + 1 < len {
+                        v[len - 1] = 0xE2;
+                    }
+                    assert_eq!(first_non_ascii(&v), Some(at), "{v:?}");
+                }
+            }
+        }
     }
 
     #[test]

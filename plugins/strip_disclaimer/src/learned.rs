@@ -85,13 +85,10 @@ pub fn line_sig_with(raw: &str, scratch: &mut SigScratch) -> (u64, usize) {
     let h = &mut scratch.signed;
     h.clear();
     h.reserve(bytes.len() + 1);
-    if raw.is_ascii() {
-        return ascii_sig(bytes, h, &mut scratch.folded);
+    match crate::prepare::ascii_form(raw, &mut scratch.stand_in) {
+        Some(ascii) => ascii_sig(ascii.as_bytes(), h, &mut scratch.folded),
+        None => general_sig(raw, h),
     }
-    if crate::prepare::ascii_stand_in(raw, &mut scratch.stand_in) {
-        return ascii_sig(scratch.stand_in.as_bytes(), h, &mut scratch.folded);
-    }
-    general_sig(raw, h)
 }
 
 /// [`line_sig_with`] character by character: any line.

@@ -52,6 +52,8 @@ pub struct PhraseSet {
     /// Filter of the keys in `index`: most words and word pairs miss it,
     /// and a miss costs a bit test instead of a hash-table probe.
     keys: Filter,
+    /// Length of the longest pattern, in bytes.
+    longest: usize,
 }
 
 /// A word's key: its first and last eight bytes and its length, mixed.
@@ -149,6 +151,7 @@ impl PhraseSet {
                 .collect(),
             index,
             keys,
+            longest: patterns.iter().map(|p| p.as_ref().len()).max().unwrap_or(0),
         }
     }
 
@@ -170,7 +173,7 @@ impl PhraseSet {
 
     /// Length of the longest pattern, in bytes.
     pub fn longest(&self) -> usize {
-        self.patterns.iter().map(|p| p.len()).max().unwrap_or(0)
+        self.longest
     }
 
     /// The matches that start in `hay[from..to]` (`to` is a word's start or

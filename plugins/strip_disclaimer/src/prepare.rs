@@ -22,7 +22,7 @@ use crate::lang::{Script, ScriptCounts};
 use crate::learned::{line_sig, sig_of};
 use textmill_text::lines::Line;
 use textmill_text::normalize::{self, normalize_for_match};
-use textmill_text::swar::{HIGH, ONES, at_least, equal_to, load8, load8_at};
+use textmill_text::swar::{HIGH, ONES, at_least, equal_to, first_non_ascii, load8, load8_at};
 
 /// Normalised keys and features of a document's lines.
 #[derive(Debug, Default)]
@@ -63,12 +63,9 @@ impl Keys {
         self.sigs.reserve(lines.len());
         for l in lines {
             let s = joined.len();
-            let one = if l.text.is_ascii() {
-                Some(ascii_pass(l.text, &mut joined, &mut self.folded))
-            } else if ascii_stand_in(l.text, &mut self.stand_in) {
-                Some(ascii_pass(&self.stand_in, &mut joined, &mut self.folded))
-            } else {
-                one_pass(l.text, &mut joined, &mut self.folded)
+            let one = match ascii_form(l.text, &mut self.stand_in) {
+                Some(ascii) => Some(ascii_pass(ascii, &mut joined, &mut self.folded)),
+                None => one_pass(l.text, &mut joined, &mut self.folded),
             };
             let (f, sig) = match one {
                 Some(p) => p,
@@ -560,6 +557,15 @@ pub(crate) fn fold_digit_runs_portable(key: &[u8], out: &mut Vec<u8>) {
     out.extend_from_slice(rest);
 }
 
+/// `raw` itself when it is ASCII, else its [`ascii_stand_in`] (in `scratch`)
+/// when it has one, else None: one scan for the common case.
+pub(crate) fn ascii_form<'s>(raw: &'s str, scratch: &'s mut String) -> Option<&'s str> {
+    match first_non_ascii(raw.as_bytes()) {
+        None => Some(raw),
+        Some(_) => ascii_stand_in(raw, scratch).then_some(scratch.as_str()),
+    }
+}
+
 /// Write to `out` the line with each non-ASCII character replaced by an
 /// ASCII one that every reader of a line treats the same way, and return
 /// true, when it has only such characters: then the ASCII paths give its
@@ -574,7 +580,7 @@ pub(crate) fn ascii_stand_in(raw: &str, out: &mut String) -> bool {
     out.clear();
     let mut rest = raw;
     // Runs of ASCII are copied whole; only the other characters are decoded.
-    while let Some(at) = rest.bytes().position(|b| !b.is_ascii()) {
+    while let Some(at) = first_non_ascii(rest.as_bytes()) {
         out.push_str(&rest[..at]);
         let Some(c) = rest[at..].chars().next() else {
             break;

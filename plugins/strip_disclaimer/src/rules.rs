@@ -36,6 +36,7 @@
 use crate::phrases::PhraseSet;
 use crate::prepare::Keys;
 use regex::RegexSet;
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::ops::Range;
 use textmill_text::hash::hash64;
@@ -201,13 +202,14 @@ impl MatchHow {
 
 /// Which pattern of which pack matched.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RuleHit {
+pub struct RuleHit<'a> {
     /// Index into [`RuleSet::packs`].
     pub pack: usize,
     /// How it matched.
     pub how: MatchHow,
-    /// The pattern as normalised (or the regex source).
-    pub pattern: String,
+    /// The pattern as normalised (or the regex source), borrowed from the
+    /// rule set: a page's hits copy no strings.
+    pub pattern: Cow<'a, str>,
 }
 
 /// Metadata of a loaded pack kept for stats and explain output.
@@ -386,9 +388,9 @@ impl RuleSet {
         words: &[usize],
         short_line_words: usize,
         phrase_line_words: usize,
-    ) -> Vec<Option<RuleHit>> {
+    ) -> Vec<Option<RuleHit<'_>>> {
         let n = keys.spans.len();
-        let mut out: Vec<Option<RuleHit>> = vec![None; n];
+        let mut out: Vec<Option<RuleHit<'_>>> = vec![None; n];
         for (i, slot) in out.iter_mut().enumerate() {
             let k = keys.key(i);
             // Listed lines are short; a long paragraph cannot be one.
@@ -405,7 +407,7 @@ impl RuleSet {
                         } else {
                             MatchHow::Line
                         },
-                        pattern: pat.clone(),
+                        pattern: Cow::Borrowed(pat),
                     });
                 }
             }
@@ -459,7 +461,7 @@ impl RuleSet {
                         } else {
                             MatchHow::Phrase
                         },
-                        pattern: pat.clone(),
+                        pattern: Cow::Borrowed(pat),
                     });
                 }
             }
@@ -481,7 +483,7 @@ impl RuleSet {
                     out[i] = Some(RuleHit {
                         pack,
                         how: MatchHow::Regex,
-                        pattern: src.clone(),
+                        pattern: Cow::Borrowed(src),
                     });
                 }
             }
@@ -494,15 +496,19 @@ impl RuleSet {
 mod tests {
     use super::*;
 
-    fn builtin() -> RuleSet {
-        let packs: Vec<Pack> = BUILTIN_PACKS
-            .iter()
-            .map(|(n, t)| Pack::parse(t, n).expect("built-in pack parses"))
-            .collect();
-        RuleSet::compile(&packs).expect("built-in packs compile")
+    /// The built-in rule set, compiled once for all tests.
+    fn builtin() -> &'static RuleSet {
+        static SET: std::sync::OnceLock<RuleSet> = std::sync::OnceLock::new();
+        SET.get_or_init(|| {
+            let packs: Vec<Pack> = BUILTIN_PACKS
+                .iter()
+                .map(|(n, t)| Pack::parse(t, n).expect("built-in pack parses"))
+                .collect();
+            RuleSet::compile(&packs).expect("built-in packs compile")
+        })
     }
 
-    fn run(rs: &RuleSet, text: &str) -> Vec<Option<RuleHit>> {
+    fn run<'r>(rs: &'r RuleSet, text: &str) -> Vec<Option<RuleHit<'r>>> {
         let ls = textmill_text::lines::lines(text);
         let raw: Vec<&str> = ls.iter().map(|l| l.text).collect();
         let keys = Keys::new(&ls, text.len());
@@ -524,7 +530,7 @@ mod tests {
     #[test]
     fn a_phrase_broken_across_lines_marks_the_whole_block() {
         let hits = run(
-            &builtin(),
+            builtin(),
             "Error! We're sorry, but the page you were\nlooking for doesn't exist.\nA story line.",
         );
         assert!(hits[0].is_some() && hits[1].is_some());
@@ -548,7 +554,7 @@ mod tests {
     #[test]
     fn short_phrases_leave_long_lines_alone() {
         let hits = run(
-            &builtin(),
+            builtin(),
             "Follow us\nThe minister said he would follow the advice of the committee on the matter of the budget and report back to parliament next week.",
         );
         assert!(hits[0].is_some());
@@ -561,7 +567,7 @@ mod tests {
         let story = "the council met on tuesday and agreed the plan ".repeat(7);
         let phrase = "your email address will not be published";
         let hits = run(
-            &builtin(),
+            builtin(),
             &format!(
                 "{story}your email\naddress will not be published\n\
                  Please note that your\nemail address will not be published {story}\n\
@@ -578,7 +584,7 @@ mod tests {
 
     #[test]
     fn copyright_regex_and_footer_headers() {
-        let hits = run(&builtin(), "© Daily Post 2021\nLegal Disclaimer:");
+        let hits = run(builtin(), "© Daily Post 2021\nLegal Disclaimer:");
         assert_eq!(hits[0].as_ref().map(|h| h.how), Some(MatchHow::Regex));
         assert_eq!(
             hits[1].as_ref().map(|h| h.how),

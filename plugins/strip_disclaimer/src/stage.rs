@@ -32,15 +32,16 @@ use crate::lang;
 use crate::learned::Learned;
 use crate::prepare::Keys;
 use crate::rules::{MatchHow, PrefixCut, RuleHit};
+use std::borrow::Cow;
 use std::cell::Cell;
 use textmill_plugin_sdk::serde_json::{Map, Value, json};
 use textmill_text::lines::{Line, lines};
 
 /// Why a line was removed.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Why {
+pub enum Why<'a> {
     /// A rule pack named it.
-    Rule(RuleHit),
+    Rule(RuleHit<'a>),
     /// A learned per-site pattern, seen in `docs` documents of the site.
     Learned {
         /// Documents of the site containing the line.
@@ -74,7 +75,7 @@ pub struct Decision<'a> {
     /// All lines of the input.
     pub lines: Vec<Line<'a>>,
     /// Per line: `None` kept, `Some(why)` removed.
-    pub removed: Vec<Option<Why>>,
+    pub removed: Vec<Option<Why<'a>>>,
     /// Index of the line kept as headline, if one was found.
     pub headline: Option<usize>,
     /// A byline or stamp cut from the start of a kept line: (line, cut).
@@ -114,7 +115,7 @@ impl Decision<'_> {
 /// Decide which lines of `text` to remove. `site` is the site hash used for
 /// learned patterns.
 pub fn decide<'a>(
-    settings: &Settings,
+    settings: &'a Settings,
     learned: &Learned,
     site: u64,
     text: &'a str,
@@ -158,7 +159,7 @@ pub fn decide<'a>(
     // A phrase inside a whole article on one line (CNN/DailyMail ships
     // articles as one line; "become a member" may be a quote) names nothing:
     // a boilerplate paragraph is never that long (`PHRASE_LINE_WORDS`).
-    let mut hits: Vec<Option<RuleHit>> = match &settings.rules {
+    let mut hits: Vec<Option<RuleHit<'a>>> = match &settings.rules {
         Some(rs) => rs.match_lines(
             &keys,
             &raw,
@@ -220,7 +221,7 @@ pub fn decide<'a>(
         .collect();
     classify::resolve_context(&mut classes);
 
-    let mut removed: Vec<Option<Why>> = vec![None; n];
+    let mut removed: Vec<Option<Why<'a>>> = vec![None; n];
     for i in 0..n {
         if let Some(h) = &hits[i] {
             removed[i] = Some(Why::Rule(h.clone()));
@@ -432,7 +433,7 @@ fn cut_top_prefixes(
     ls: &[Line<'_>],
     raw: &[&str],
     feats: &[Features],
-    hits: &mut [Option<RuleHit>],
+    hits: &mut [Option<RuleHit<'_>>],
 ) -> Option<(usize, PrefixCut)> {
     let rs = settings.rules.as_ref().filter(|r| r.has_prefixes())?;
     let mut seen = 0;
@@ -450,7 +451,7 @@ fn cut_top_prefixes(
                     hits[i] = Some(RuleHit {
                         pack: c.pack,
                         how: MatchHow::Prefix,
-                        pattern: c.patterns.join(" + "),
+                        pattern: Cow::Owned(c.patterns.join(" + ")),
                     });
                 }
                 continue;
@@ -554,7 +555,7 @@ fn is_title_like(f: &Features, raw: &str) -> bool {
 }
 
 /// Stats kind of a removal: the pack's kind, `learned` or `classifier`.
-pub fn kind_of<'s>(why: &Why, settings: &'s Settings) -> &'s str {
+pub fn kind_of<'s>(why: &Why<'_>, settings: &'s Settings) -> &'s str {
     let pack_kind = |p: usize| {
         settings
             .rules

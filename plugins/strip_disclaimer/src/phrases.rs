@@ -49,9 +49,12 @@ pub struct PhraseSet {
     patterns: Vec<Box<[u8]>>,
     /// Key of a first word, or of a first word pair → pattern ids.
     index: HashMapU64<Vec<u32>>,
-    /// Filter of the keys in `index`: most words and word pairs miss it,
-    /// and a miss costs a bit test instead of a hash-table probe.
-    keys: Filter,
+    /// Filter of the first words of phrases: most words miss it, and a
+    /// miss costs a bit test instead of a hash-table probe. A word that
+    /// starts no longer phrase also spares the pair key and its test.
+    words: WordFilter,
+    /// Filter of the first word pairs of phrases of two words or more.
+    pairs: Filter,
     /// Length of the longest pattern, in bytes.
     longest: usize,
 }
@@ -127,21 +130,63 @@ impl Filter {
     }
 }
 
+/// A word's filter marks: some one-word phrase has its key.
+const ONE_WORD: u64 = 1;
+/// A word's filter marks: some longer phrase starts with a word of its key.
+const FIRST_WORD: u64 = 2;
+
+/// [`Filter`] with two marks per slot ([`ONE_WORD`], [`FIRST_WORD`]), so one
+/// load answers both questions about a word.
+#[derive(Debug, Clone)]
+struct WordFilter(Vec<u64>);
+
+impl WordFilter {
+    fn new() -> WordFilter {
+        WordFilter(vec![0u64; FILTER_BITS * 2 / 64])
+    }
+
+    /// Word and shift of a key's two bits (the slot `Filter` would use).
+    #[inline]
+    fn slot(key: u64) -> (usize, u32) {
+        let i = (key >> 48) as usize % FILTER_BITS;
+        (i / 32, 2 * (i % 32) as u32)
+    }
+
+    fn mark(&mut self, key: u64, marks: u64) {
+        let (w, shift) = WordFilter::slot(key);
+        self.0[w] |= marks << shift;
+    }
+
+    /// The marks of a key's slot (a superset of the key's own).
+    #[inline]
+    fn marks(&self, key: u64) -> u64 {
+        let (w, shift) = WordFilter::slot(key);
+        (self.0[w] >> shift) & (ONE_WORD | FIRST_WORD)
+    }
+}
+
 impl PhraseSet {
     /// Index `patterns` (normalised phrases: words of letters and digits
     /// joined by single spaces). Empty patterns never match.
     pub fn new<S: AsRef<str>>(patterns: &[S]) -> PhraseSet {
         let mut index: HashMapU64<Vec<u32>> = HashMapU64::default();
-        let mut keys = Filter::new();
+        let (mut first_words, mut pairs) = (WordFilter::new(), Filter::new());
         for (id, p) in patterns.iter().enumerate() {
             let mut words = p.as_ref().split(' ').filter(|w| !w.is_empty());
             let Some(first) = words.next() else { continue };
             let k1 = word_key(first.as_bytes());
             let key = match words.next() {
-                Some(second) => pair_key(k1, word_key(second.as_bytes())),
-                None => k1,
+                Some(second) => {
+                    first_words.mark(k1, FIRST_WORD);
+                    let pair = pair_key(k1, word_key(second.as_bytes()));
+                    pairs.insert(pair);
+                    pair
+                }
+                None => {
+                    first_words.mark(k1, ONE_WORD);
+                    k1
+                }
             };
-            keys.insert(key);
             index.entry(key).or_default().push(id as u32);
         }
         PhraseSet {
@@ -150,7 +195,8 @@ impl PhraseSet {
                 .map(|p| p.as_ref().as_bytes().into())
                 .collect(),
             index,
-            keys,
+            words: first_words,
+            pairs,
             longest: patterns.iter().map(|p| p.as_ref().len()).max().unwrap_or(0),
         }
     }
@@ -190,23 +236,24 @@ impl PhraseSet {
                 None => return,
             }
         };
-        // The previous word's start, end and key.
+        // The previous word's start, end and key, when a phrase may start with it.
         let mut prev: Option<(usize, usize, u64)> = None;
         for_each_word(&hay[from..to], |s, e| {
             let (s, e) = (from + s, from + e);
             let k = word_key_at(hay, s, e);
-            if self.keys.may_contain(k) {
+            let marks = self.words.marks(k);
+            if marks & ONE_WORD != 0 {
                 self.candidates(hay, s, k, out);
             }
             // A pair is two words with one space between: a blank line's
             // double space ends a phrase.
             if let Some((ps, pe, pk)) = prev {
                 let pair = pair_key(pk, k);
-                if pe + 1 == s && self.keys.may_contain(pair) {
+                if pe + 1 == s && self.pairs.may_contain(pair) {
                     self.candidates(hay, ps, pair, out);
                 }
             }
-            prev = Some((s, e, k));
+            prev = (marks & FIRST_WORD != 0).then_some((s, e, k));
         });
         // A phrase keyed by a pair is found at its second word: the word
         // at `to` still completes a pair that starts before it.
@@ -216,7 +263,7 @@ impl PhraseSet {
                 .position(|&b| b == b' ')
                 .map_or(hay.len(), |i| to + i);
             let pair = pair_key(pk, word_key_at(hay, to, e));
-            if e > to && self.keys.may_contain(pair) {
+            if e > to && self.pairs.may_contain(pair) {
                 self.candidates(hay, ps, pair, out);
             }
         }

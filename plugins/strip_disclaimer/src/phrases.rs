@@ -15,6 +15,14 @@
 //! match not on word boundaries; that search was the stage's second-largest
 //! cost.
 //!
+//! The words are visited where they are made: while [`crate::prepare::Keys`]
+//! builds a page's keys it already reads each word's first 16 bytes and
+//! mixes them into a key for the stop-word table, and the same key
+//! ([`word_key`]) is the one looked up here ([`PhraseScan`]). Only the few
+//! candidate starts are kept, and [`PhraseSet::matches`] compares them once
+//! the whole page is written. [`PhraseSet::find`] does all of it over a
+//! finished haystack.
+//!
 //! [`PhraseSet::find`] reports exactly the matches the aho-corasick search
 //! kept, in its order: by end, then longest first, then by pattern id (the
 //! order of an automaton's match list, own pattern first, then the suffixes
@@ -22,7 +30,7 @@
 //! a line claim it, so the order decides which pack a line is charged to. A
 //! unit test checks the two searches agree.
 
-use std::ops::Range;
+use std::sync::atomic::{AtomicU64, Ordering};
 use textmill_text::hash::HashMapU64;
 use textmill_text::swar::{for_each_block, load8};
 
@@ -55,37 +63,31 @@ pub struct PhraseSet {
     words: WordFilter,
     /// Filter of the first word pairs of phrases of two words or more.
     pairs: Filter,
-    /// Length of the longest pattern, in bytes.
-    longest: usize,
+    /// Unique per set: keys scanned for one set are not taken for another's.
+    id: u64,
 }
 
-/// A word's key: its first and last eight bytes and its length, mixed.
-/// Collisions only cost a byte comparison.
+/// Source of [`PhraseSet`] ids.
+static NEXT_SET_ID: AtomicU64 = AtomicU64::new(1);
+
+/// A word's key from its first 16 bytes as two little-endian halves (zero
+/// past the word's end) and its length. The stop-word table is keyed the
+/// same way, so the key builder computes it once per word for both.
+/// Not injective: the length bits overlap the eighth byte, and longer words
+/// are keyed by their first 16 bytes; a collision only costs a comparison
+/// here (the stop-word table lives with it, see `prepare`).
 #[inline]
-fn word_key(w: &[u8]) -> u64 {
-    let n = w.len();
-    let (head, tail) = if n >= 8 {
-        (load8(&w[..8]), load8(&w[n - 8..]))
-    } else {
-        let mut buf = [0u8; 8];
-        buf[..n].copy_from_slice(w);
-        (load8(&buf), 0)
-    };
-    mix(head ^ tail.rotate_left(23) ^ ((n as u64) << 56))
+pub(crate) fn word_key(lo: u64, hi: u64, len: usize) -> u64 {
+    let x = lo ^ hi.rotate_left(29) ^ ((len as u64) << 59);
+    x.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ (x >> 31)
 }
 
-/// [`word_key`] of `hay[s..e]`, reading eight bytes at once where the
-/// haystack has them (a fixed-size load instead of a short copy).
-#[inline]
-fn word_key_at(hay: &[u8], s: usize, e: usize) -> u64 {
-    let n = e - s;
-    match hay.get(s..s + 8) {
-        Some(b) if n < 8 => {
-            let mask = (1u64 << (8 * n)) - 1;
-            mix((load8(b) & mask) ^ ((n as u64) << 56))
-        }
-        _ => word_key(&hay[s..e]),
-    }
+/// [`word_key`] of a word given as bytes.
+pub(crate) fn word_key_of(w: &[u8]) -> u64 {
+    let mut buf = [0u8; 16];
+    let n = w.len().min(16);
+    buf[..n].copy_from_slice(&w[..n]);
+    word_key(load8(&buf), load8(&buf[8..]), w.len())
 }
 
 /// Spreads the bits over the top half, where the filter and hashbrown look.
@@ -174,11 +176,11 @@ impl PhraseSet {
         for (id, p) in patterns.iter().enumerate() {
             let mut words = p.as_ref().split(' ').filter(|w| !w.is_empty());
             let Some(first) = words.next() else { continue };
-            let k1 = word_key(first.as_bytes());
+            let k1 = word_key_of(first.as_bytes());
             let key = match words.next() {
                 Some(second) => {
                     first_words.mark(k1, FIRST_WORD);
-                    let pair = pair_key(k1, word_key(second.as_bytes()));
+                    let pair = pair_key(k1, word_key_of(second.as_bytes()));
                     pairs.insert(pair);
                     pair
                 }
@@ -197,76 +199,43 @@ impl PhraseSet {
             index,
             words: first_words,
             pairs,
-            longest: patterns.iter().map(|p| p.as_ref().len()).max().unwrap_or(0),
+            id: NEXT_SET_ID.fetch_add(1, Ordering::Relaxed),
         }
     }
 
     /// Every whole-word occurrence of a pattern in `hay` (keys joined by
-    /// spaces), in the order described in the module docs, except those
-    /// that start inside a `skip` range (sorted, disjoint). A range must
-    /// begin at a word's start; it may end anywhere.
-    pub fn find(&self, hay: &[u8], skip: &[Range<usize>], out: &mut Vec<PhraseMatch>) {
-        out.clear();
-        let mut from = 0;
-        for r in skip {
-            self.find_starting_in(hay, from, r.start, out);
-            from = from.max(r.end);
+    /// spaces), in the order described in the module docs.
+    pub fn find(&self, hay: &[u8], out: &mut Vec<PhraseMatch>) {
+        let mut starts = Vec::new();
+        let mut scan = self.scan(&mut starts);
+        for_each_word(hay, |s, e| scan.word(s, e, word_key_of(&hay[s..e])));
+        self.matches(hay, &starts, out);
+    }
+
+    /// A scan that collects candidate starts into `starts` (cleared).
+    pub(crate) fn scan<'s>(&'s self, starts: &'s mut Vec<(usize, u64)>) -> PhraseScan<'s> {
+        starts.clear();
+        PhraseScan {
+            set: self,
+            prev: None,
+            starts,
         }
-        self.find_starting_in(hay, from, hay.len(), out);
+    }
+
+    /// The matches at the candidate starts a [`PhraseScan`] of `hay`
+    /// collected, in the order described in the module docs.
+    pub(crate) fn matches(&self, hay: &[u8], starts: &[(usize, u64)], out: &mut Vec<PhraseMatch>) {
+        out.clear();
+        for &(s, key) in starts {
+            self.candidates(hay, s, key, out);
+        }
         // End first, then longest, then pattern id: the automaton's order.
         out.sort_unstable_by_key(|m| (m.end, usize::MAX - (m.end - m.start), m.pattern));
     }
 
-    /// Length of the longest pattern, in bytes.
-    pub fn longest(&self) -> usize {
-        self.longest
-    }
-
-    /// The matches that start in `hay[from..to]` (`to` is a word's start or
-    /// the end), in no particular order. A word cut by `from` is not one.
-    fn find_starting_in(&self, hay: &[u8], from: usize, to: usize, out: &mut Vec<PhraseMatch>) {
-        if from >= to {
-            return;
-        }
-        let from = if from == 0 || hay[from - 1] == b' ' {
-            from
-        } else {
-            match hay[from..to].iter().position(|&b| b == b' ') {
-                Some(i) => from + i + 1,
-                None => return,
-            }
-        };
-        // The previous word's start, end and key, when a phrase may start with it.
-        let mut prev: Option<(usize, usize, u64)> = None;
-        for_each_word(&hay[from..to], |s, e| {
-            let (s, e) = (from + s, from + e);
-            let k = word_key_at(hay, s, e);
-            let marks = self.words.marks(k);
-            if marks & ONE_WORD != 0 {
-                self.candidates(hay, s, k, out);
-            }
-            // A pair is two words with one space between: a blank line's
-            // double space ends a phrase.
-            if let Some((ps, pe, pk)) = prev {
-                let pair = pair_key(pk, k);
-                if pe + 1 == s && self.pairs.may_contain(pair) {
-                    self.candidates(hay, ps, pair, out);
-                }
-            }
-            prev = (marks & FIRST_WORD != 0).then_some((s, e, k));
-        });
-        // A phrase keyed by a pair is found at its second word: the word
-        // at `to` still completes a pair that starts before it.
-        if let Some((ps, _, pk)) = prev.filter(|&(_, pe, _)| pe + 1 == to && to < hay.len()) {
-            let e = hay[to..]
-                .iter()
-                .position(|&b| b == b' ')
-                .map_or(hay.len(), |i| to + i);
-            let pair = pair_key(pk, word_key_at(hay, to, e));
-            if e > to && self.pairs.may_contain(pair) {
-                self.candidates(hay, ps, pair, out);
-            }
-        }
+    /// This set's id, which a scan's keys carry ([`crate::prepare::Keys`]).
+    pub(crate) fn id(&self) -> u64 {
+        self.id
     }
 
     /// Patterns under `key` that occur at `s` as whole words.
@@ -286,6 +255,35 @@ impl PhraseSet {
                 });
             }
         }
+    }
+}
+
+/// The phrase search fed one word at a time, in order, by whoever walks
+/// the haystack's words: it keeps the starts where a phrase may begin.
+pub(crate) struct PhraseScan<'s> {
+    set: &'s PhraseSet,
+    /// The previous word's start, end and key, when a phrase may start with it.
+    prev: Option<(usize, usize, u64)>,
+    starts: &'s mut Vec<(usize, u64)>,
+}
+
+impl PhraseScan<'_> {
+    /// The next word: `hay[s..e]`, with its [`word_key`] `k`.
+    #[inline]
+    pub(crate) fn word(&mut self, s: usize, e: usize, k: u64) {
+        let marks = self.set.words.marks(k);
+        if marks & ONE_WORD != 0 {
+            self.starts.push((s, k));
+        }
+        // A pair is two words with one space between: a blank line's
+        // double space ends a phrase.
+        if let Some((ps, pe, pk)) = self.prev {
+            let pair = pair_key(pk, k);
+            if pe + 1 == s && self.set.pairs.may_contain(pair) {
+                self.starts.push((ps, pair));
+            }
+        }
+        self.prev = (marks & FIRST_WORD != 0).then_some((s, e, k));
     }
 }
 
@@ -374,7 +372,7 @@ mod tests {
     fn find(patterns: &[String], hay: &str) -> Vec<PhraseMatch> {
         let set = PhraseSet::new(patterns);
         let mut out = Vec::new();
-        set.find(hay.as_bytes(), &[], &mut out);
+        set.find(hay.as_bytes(), &mut out);
         out
     }
 
@@ -448,33 +446,6 @@ mod tests {
                 reference(&patterns, &hay),
                 "{patterns:?} in {hay:?}"
             );
-        }
-    }
-
-    #[test]
-    fn skipped_ranges_lose_exactly_the_matches_that_start_in_them() {
-        let mut next = rng(0x2545_F491_4F6C_DD1D);
-        for (patterns, hay) in random_cases() {
-            let b = hay.as_bytes();
-            let word_starts: Vec<usize> = (0..b.len())
-                .filter(|&i| b[i] != b' ' && (i == 0 || b[i - 1] == b' '))
-                .collect();
-            // Ranges from word starts to anywhere, sorted and disjoint.
-            let mut skip: Vec<Range<usize>> = Vec::new();
-            for &w in &word_starts {
-                if skip.last().is_some_and(|r| r.end > w) || next(3) != 0 {
-                    continue;
-                }
-                skip.push(w..w + 1 + next(12));
-            }
-            let set = PhraseSet::new(&patterns);
-            let mut found = Vec::new();
-            set.find(b, &skip, &mut found);
-            let expected: Vec<PhraseMatch> = reference(&patterns, &hay)
-                .into_iter()
-                .filter(|m| !skip.iter().any(|r| r.contains(&m.start)))
-                .collect();
-            assert_eq!(found, expected, "{patterns:?} in {hay:?} skipping {skip:?}");
         }
     }
 

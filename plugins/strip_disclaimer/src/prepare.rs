@@ -20,6 +20,7 @@
 use crate::classify::{self, Features};
 use crate::lang::{Script, ScriptCounts};
 use crate::learned::{line_sig, sig_of};
+use crate::phrases::{PhraseScan, PhraseSet, for_each_word, word_key, word_key_of};
 use textmill_text::lines::Line;
 use textmill_text::normalize::{self, normalize_for_match};
 use textmill_text::swar::{HIGH, ONES, at_least, equal_to, first_non_ascii, load8, load8_at};
@@ -39,18 +40,42 @@ pub struct Keys {
     stand_in: String,
     /// Scratch for a key with its digit runs folded ([`key_sig`]).
     folded: Vec<u8>,
+    /// Where a phrase of the set `fill` was given may start in `joined`
+    /// (start, first word or pair key), and that set's id.
+    phrase_starts: Vec<(usize, u64)>,
+    scanned_for: Option<u64>,
 }
 
 impl Keys {
     /// Build the keys of `lines`.
     pub fn new(lines: &[Line<'_>], capacity: usize) -> Keys {
         let mut k = Keys::default();
-        k.fill(lines, capacity);
+        k.fill(lines, capacity, None);
         k
     }
 
-    /// Rebuild for another document, reusing the buffers.
-    pub fn fill(&mut self, lines: &[Line<'_>], capacity: usize) {
+    /// Rebuild for another document, reusing the buffers; with `phrases`,
+    /// also find where its phrases may start ([`Keys::phrase_starts`]).
+    pub fn fill(&mut self, lines: &[Line<'_>], capacity: usize, phrases: Option<&PhraseSet>) {
+        let mut starts = std::mem::take(&mut self.phrase_starts);
+        self.scanned_for = phrases.map(PhraseSet::id);
+        let mut scan = phrases.map(|p| p.scan(&mut starts));
+        self.fill_scanning(lines, capacity, scan.as_mut());
+        self.phrase_starts = starts;
+    }
+
+    /// The candidate phrase starts `fill` found for `set`, or None when the
+    /// keys were built without it.
+    pub fn phrase_starts(&self, set: &PhraseSet) -> Option<&[(usize, u64)]> {
+        (self.scanned_for == Some(set.id())).then_some(self.phrase_starts.as_slice())
+    }
+
+    fn fill_scanning(
+        &mut self,
+        lines: &[Line<'_>],
+        capacity: usize,
+        mut scan: Option<&mut PhraseScan<'_>>,
+    ) {
         self.spans.clear();
         self.feats.clear();
         self.sigs.clear();
@@ -63,18 +88,24 @@ impl Keys {
         self.sigs.reserve(lines.len());
         for l in lines {
             let s = joined.len();
-            let one = match ascii_form(l.text, &mut self.stand_in) {
-                Some(ascii) => Some(ascii_pass(ascii, &mut joined, &mut self.folded)),
-                None => one_pass(l.text, &mut joined, &mut self.folded),
-            };
-            let (f, sig) = match one {
-                Some(p) => p,
+            let (f, sig) = match ascii_form(l.text, &mut self.stand_in) {
+                // The ASCII pass visits every word anyway: it feeds the scan.
+                Some(ascii) => {
+                    ascii_pass(ascii, &mut joined, &mut self.folded, scan.as_deref_mut())
+                }
                 None => {
-                    // A character NFKC may change: the shared normaliser decides.
-                    joined.truncate(s);
-                    let key = normalize_for_match(l.text);
-                    joined.extend_from_slice(key.as_bytes());
-                    (classify::features(l.text, &key), line_sig(l.text).0)
+                    let one = one_pass(l.text, &mut joined, &mut self.folded);
+                    let (f, sig) = one.unwrap_or_else(|| {
+                        // A character NFKC may change: the shared normaliser decides.
+                        joined.truncate(s);
+                        let key = normalize_for_match(l.text);
+                        joined.extend_from_slice(key.as_bytes());
+                        (classify::features(l.text, &key), line_sig(l.text).0)
+                    });
+                    if let Some(scan) = scan.as_deref_mut() {
+                        scan_words(&joined, s, scan);
+                    }
+                    (f, sig)
                 }
             };
             self.sigs.push(sig);
@@ -95,6 +126,13 @@ impl Keys {
         let (s, e) = self.spans[i];
         &self.joined[s..e]
     }
+}
+
+/// Feed the words of the key written at `joined[from..]` to `scan`.
+fn scan_words(joined: &[u8], from: usize, scan: &mut PhraseScan<'_>) {
+    for_each_word(&joined[from..], |s, e| {
+        scan.word(from + s, from + e, word_key_of(&joined[from + s..from + e]))
+    });
 }
 
 /// Per-byte flags of ASCII for the one-pass loop.
@@ -160,10 +198,10 @@ pub(crate) static ASCII_FLAGS: [u8; 128] = {
     t
 };
 
-/// Stop-word table keyed by [`pack_word`] (words up to 16 bytes).
+/// Stop-word table keyed by [`word_key_of`] (words up to 16 bytes).
 fn stop_table() -> &'static StopTable {
     static SET: std::sync::OnceLock<StopTable> = std::sync::OnceLock::new();
-    SET.get_or_init(|| StopTable::new(classify::stopword_list().map(|w| pack_word(w.as_bytes()))))
+    SET.get_or_init(|| StopTable::new(classify::stopword_list().map(|w| word_key_of(w.as_bytes()))))
 }
 
 /// A set of packed words as buckets of two slots, a bucket per key's hash
@@ -245,25 +283,6 @@ impl StopTable {
     }
 }
 
-/// A word's first 16 bytes packed little-endian into two u64 halves.
-fn pack_word(w: &[u8]) -> u64 {
-    let mut buf = [0u8; 16];
-    let n = w.len().min(16);
-    buf[..n].copy_from_slice(&w[..n]);
-    mix_word(load8(&buf), load8(&buf[8..]), w.len())
-}
-
-/// Hash key of a packed word; the multiply spreads it over hashbrown's high bits.
-/// Not injective: the length bits overlap the eighth byte, so a seven-letter
-/// stop word followed by `x` ("betweenx") also counts as a stop word. Kept
-/// as it is: the keys decide which lines go, and changing them would change
-/// output.
-#[inline]
-fn mix_word(lo: u64, hi: u64, len: usize) -> u64 {
-    let x = lo ^ hi.rotate_left(29) ^ ((len as u64) << 59);
-    x.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ (x >> 31)
-}
-
 /// The one-pass loop: append the key of `raw` to `out` and return its
 /// features, the same as [`normalize_for_match`] + [`classify::features`]. ASCII bytes go
 /// through a table; other characters are decoded. Returns None (with `out`
@@ -295,7 +314,7 @@ fn one_pass(raw: &str, out: &mut Vec<u8>, folded: &mut Vec<u8>) -> Option<(Featu
     let mut count_word = |w: &[u8]| {
         words += 1;
         // Function words are short; longer words are never looked up.
-        if w.len() <= 10 && stops.contains(pack_word(w)) {
+        if w.len() <= 10 && stops.contains(word_key_of(w)) {
             stop += 1;
         }
     };
@@ -399,7 +418,12 @@ fn one_pass(raw: &str, out: &mut Vec<u8>, folded: &mut Vec<u8>) -> Option<(Featu
 /// tight loops instead of one that does everything per byte: the features
 /// are sums over bytes with no branches, and the key is built a word at a
 /// time, so the branches that remain are taken once per word, not per byte.
-fn ascii_pass(raw: &str, out: &mut Vec<u8>, folded: &mut Vec<u8>) -> (Features, u64) {
+fn ascii_pass(
+    raw: &str,
+    out: &mut Vec<u8>,
+    folded: &mut Vec<u8>,
+    mut scan: Option<&mut PhraseScan<'_>>,
+) -> (Features, u64) {
     let bytes = raw.as_bytes();
     // Features: the same counts as `one_pass`, from the same byte classes
     // (`ASCII_FLAGS`), as masks many bytes at a time.
@@ -419,7 +443,7 @@ fn ascii_pass(raw: &str, out: &mut Vec<u8>, folded: &mut Vec<u8>) -> (Features, 
     let k = ascii_key_padded(bytes, out);
     // Words and stop words, read off the finished key. Sixteen bytes past
     // the key are in the buffer, so a word's first 16 bytes are two fixed
-    // loads, masked to its length (the bytes `pack_word` would copy).
+    // loads, masked to its length (the bytes `word_key_of` would copy).
     let stops = stop_table();
     let key = &out[start..];
     let (mut words, mut stop) = (0usize, 0usize);
@@ -430,14 +454,18 @@ fn ascii_pass(raw: &str, out: &mut Vec<u8>, folded: &mut Vec<u8>) -> (Features, 
             (1u64 << (8 * n)) - 1
         }
     };
-    crate::phrases::for_each_word(&key[..k], |s, e| {
+    for_each_word(&key[..k], |s, e| {
         words += 1;
         let len = e - s;
         let lo = load8_at(key, s) & keep(len);
         let hi = load8_at(key, s + 8) & keep(len.saturating_sub(8));
+        let wk = word_key(lo, hi, len);
         // Function words are short: a longer word never counts (every word
         // is looked up, so no branch depends on its length or the answer).
-        stop += usize::from(stops.contains(mix_word(lo, hi, len)) & (len <= 10));
+        stop += usize::from(stops.contains(wk) & (len <= 10));
+        if let Some(scan) = scan.as_deref_mut() {
+            scan.word(start + s, start + e, wk);
+        }
     });
     out.truncate(start + k);
     let f = Features {
@@ -712,7 +740,7 @@ mod tests {
     #[test]
     fn ascii_lines_get_what_the_general_loop_gives() {
         // Compared with `one_pass`, not `classify::features`: both share the
-        // packed stop-word lookup and so its rare false hits (`mix_word`).
+        // packed stop-word lookup and so its rare false hits (`word_key`).
         let alphabet: Vec<char> = "aZ9 \t\x0b\x0c\x1f-/|,.;:'\"()!?_$%&#*+=@~^`<>[]{}\\"
             .chars()
             .collect();
@@ -728,7 +756,7 @@ mod tests {
         let words: Vec<&str> = WORDS.iter().chain(&long).copied().collect();
         for s in random_lines(&alphabet, &words) {
             let (mut a, mut b) = (Vec::new(), Vec::new());
-            let fast = ascii_pass(&s, &mut a, &mut Vec::new());
+            let fast = ascii_pass(&s, &mut a, &mut Vec::new(), None);
             assert_eq!(Some(fast), one_pass(&s, &mut b, &mut Vec::new()), "{s:?}");
             assert_eq!(a, b, "{s:?}");
         }
@@ -771,7 +799,7 @@ mod tests {
     #[test]
     fn the_stop_table_answers_as_a_hash_set_would() {
         let words: Vec<u64> = classify::stopword_list()
-            .map(|w| pack_word(w.as_bytes()))
+            .map(|w| word_key_of(w.as_bytes()))
             .collect();
         let set: std::collections::HashSet<u64> = words.iter().copied().collect();
         let table = StopTable::new(words.iter().copied());
@@ -797,7 +825,7 @@ mod tests {
             "x",
             "2024",
         ] {
-            let k = pack_word(w.as_bytes());
+            let k = word_key_of(w.as_bytes());
             assert_eq!(table.contains(k), set.contains(&k), "{w}");
         }
         assert!(!table.contains(0));
@@ -813,7 +841,7 @@ mod tests {
             assert!(ascii_stand_in(&s, &mut a), "{s:?} has a stand-in");
             let (mut x, mut y) = (Vec::new(), Vec::new());
             assert_eq!(
-                Some(ascii_pass(&a, &mut x, &mut Vec::new())),
+                Some(ascii_pass(&a, &mut x, &mut Vec::new(), None)),
                 one_pass(&s, &mut y, &mut Vec::new()),
                 "{s:?}"
             );
@@ -827,6 +855,69 @@ mod tests {
         // A line that was not ASCII before is written whole after one that was.
         assert!(ascii_stand_in("“Yes” – £5 ©", &mut a));
         assert_eq!(a, "%Yes\" - %5 #");
+    }
+
+    #[test]
+    fn phrase_starts_found_while_building_keys_give_the_search_s_matches() {
+        let mut patterns: Vec<String> = Vec::new();
+        for (name, text) in crate::rules::BUILTIN_PACKS {
+            let p = crate::rules::Pack::parse(text, name).expect("parses");
+            for ph in p.phrases.iter().chain(&p.short_phrases) {
+                patterns.push(normalize_for_match(ph));
+            }
+        }
+        patterns.extend(["café au lait", "naïve reader", "fine print", "x1 x1"].map(String::from));
+        let set = PhraseSet::new(&patterns);
+        // Words of the phrases, and raw tokens for each way a line's key is
+        // built: ASCII, a stand-in (quotes, dashes), the one-pass loop
+        // (accents) and the shared normaliser (the "ﬁ" ligature).
+        let mut vocab: Vec<&str> = patterns.iter().flat_map(|p| p.split(' ')).collect();
+        vocab.extend([
+            "Read",
+            "MORE",
+            "“quoted”",
+            "—",
+            "Café",
+            "NAÏVE",
+            "ﬁne",
+            ",",
+            "|",
+            "x1",
+        ]);
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = |n: usize| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x % n as u64) as usize
+        };
+        let mut keys = Keys::default();
+        let mut scanned = 0;
+        for _ in 0..400 {
+            let text: String = (0..1 + next(12))
+                .map(|_| {
+                    // Blank lines, short lines and the odd long one.
+                    let words = [0, 1 + next(6), 1 + next(80)][next(3)];
+                    (0..words)
+                        .map(|_| vocab[next(vocab.len())])
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                })
+                .collect::<Vec<_>>()
+                .join("\n");
+            let ls = textmill_text::lines::lines(&text);
+            keys.fill(&ls, text.len(), Some(&set));
+            let starts = keys.phrase_starts(&set).expect("scanned for this set");
+            let (mut fused, mut searched) = (Vec::new(), Vec::new());
+            set.matches(keys.joined.as_bytes(), starts, &mut fused);
+            set.find(keys.joined.as_bytes(), &mut searched);
+            assert_eq!(fused, searched, "{text:?}");
+            scanned += fused.len();
+        }
+        // The pages did hold phrases, across lines of every kind.
+        assert!(scanned > 400, "{scanned}");
+        let other = PhraseSet::new(&patterns);
+        assert!(keys.phrase_starts(&other).is_none());
     }
 
     #[test]

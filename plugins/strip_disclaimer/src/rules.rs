@@ -38,7 +38,6 @@ use crate::prepare::Keys;
 use regex::RegexSet;
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::ops::Range;
 use textmill_text::hash::hash64;
 use textmill_text::normalize::normalize_for_match;
 
@@ -341,6 +340,11 @@ impl RuleSet {
         })
     }
 
+    /// The phrase matcher, which [`Keys::fill`] feeds while it builds keys.
+    pub fn phrases(&self) -> Option<&PhraseSet> {
+        self.phrases.as_ref()
+    }
+
     /// True when some pack has prefix patterns.
     pub fn has_prefixes(&self) -> bool {
         !self.prefixes.is_empty()
@@ -413,23 +417,16 @@ impl RuleSet {
             }
         }
         if let Some(ps) = &self.phrases {
-            // One pass over the document: keys joined by single spaces; blank
-            // lines leave a double space, so a phrase never spans a blank line.
-            // Matches are whole words only: "ad" must not fire inside "bread".
-            // A line no phrase may name is not searched, except for its
-            // last words, where a phrase that goes on into the next line
-            // can start: the interior of long paragraphs is most of a page.
-            let named_words = phrase_line_words.max(short_line_words);
-            let longest = ps.longest();
-            let skip: Vec<Range<usize>> = (0..n)
-                .filter(|&i| words[i] > named_words)
-                .filter_map(|i| {
-                    let (s, e) = keys.spans[i];
-                    (e > s + longest).then(|| s..e - longest)
-                })
-                .collect();
+            // Over the keys joined by single spaces; blank lines leave a
+            // double space, so a phrase never spans a blank line. Matches are
+            // whole words only: "ad" must not fire inside "bread". The keys
+            // were scanned for phrase starts as they were built, unless they
+            // were built for another rule set.
             let mut found = Vec::new();
-            ps.find(keys.joined.as_bytes(), &skip, &mut found);
+            match keys.phrase_starts(ps) {
+                Some(starts) => ps.matches(keys.joined.as_bytes(), starts, &mut found),
+                None => ps.find(keys.joined.as_bytes(), &mut found),
+            }
             for m in &found {
                 let (s, e) = (m.start, m.end);
                 let (pack, short, ref pat) = self.phrase_meta[m.pattern];
@@ -508,14 +505,20 @@ mod tests {
         })
     }
 
+    /// The hits as `decide` gets them (keys scanned for the set's phrases
+    /// as they are built); keys built without the scan give the same hits.
     fn run<'r>(rs: &'r RuleSet, text: &str) -> Vec<Option<RuleHit<'r>>> {
         let ls = textmill_text::lines::lines(text);
         let raw: Vec<&str> = ls.iter().map(|l| l.text).collect();
-        let keys = Keys::new(&ls, text.len());
+        let mut keys = Keys::default();
+        keys.fill(&ls, text.len(), rs.phrases());
         let words: Vec<usize> = (0..ls.len())
             .map(|i| keys.key(i).split(' ').filter(|w| !w.is_empty()).count())
             .collect();
-        rs.match_lines(&keys, &raw, &words, 15, 60)
+        let hits = rs.match_lines(&keys, &raw, &words, 15, 60);
+        let unscanned = Keys::new(&ls, text.len());
+        assert_eq!(rs.match_lines(&unscanned, &raw, &words, 15, 60), hits);
+        hits
     }
 
     #[test]

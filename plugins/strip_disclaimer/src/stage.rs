@@ -123,7 +123,11 @@ pub fn decide<'a>(
     let ls = lines(text);
     let n = ls.len();
     let mut keys = SPARE_KEYS.with(Cell::take);
-    keys.fill(&ls, text.len());
+    keys.fill(
+        &ls,
+        text.len(),
+        settings.rules.as_ref().and_then(|r| r.phrases()),
+    );
     let raw: Vec<&str> = ls.iter().map(|l| l.text).collect();
     // Each line is judged by its own language's function words; on lines of
     // an unrecognised language the classifier abstains (see `lang`).

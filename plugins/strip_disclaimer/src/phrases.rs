@@ -247,7 +247,13 @@ impl PhraseSet {
         for &id in ids {
             let p = &self.patterns[id as usize];
             let e = s + p.len();
-            if hay.get(s..e) == Some(&p[..]) && (e == hay.len() || hay[e] == b' ') {
+            // The word boundary after it first: most candidates fail there,
+            // before any byte comparison.
+            let ends_a_word = match hay.get(e) {
+                Some(&b) => b == b' ',
+                None => e == hay.len(),
+            };
+            if ends_a_word && hay[s..e] == p[..] {
                 out.push(PhraseMatch {
                     start: s,
                     end: e,

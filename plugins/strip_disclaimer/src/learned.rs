@@ -273,12 +273,13 @@ pub fn is_date_line(raw: &str) -> bool {
             numbers += 1;
             continue;
         }
-        let lw = w.to_ascii_lowercase();
+        // The lists are lowercase ASCII: compared without a lowercase copy.
+        let listed = |list: &[&str], w: &str| list.iter().any(|l| l.eq_ignore_ascii_case(w));
         // "14th", "09am": a number with a filler suffix.
-        let suffix = lw.trim_start_matches(|c: char| c.is_ascii_digit());
-        if CALENDAR.contains(&lw.as_str()) {
+        let suffix = w.trim_start_matches(|c: char| c.is_ascii_digit());
+        if listed(CALENDAR, w) {
             calendar = true;
-        } else if !FILLER.contains(&lw.as_str()) && !FILLER.contains(&suffix) {
+        } else if !listed(FILLER, w) && !listed(FILLER, suffix) {
             return false;
         }
     }

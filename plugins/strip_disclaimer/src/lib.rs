@@ -240,8 +240,11 @@ impl CorpusStage for StripDisclaimer {
                 bytes += l.text.len() + 1;
             }
         }
+        let mut counter = String::from("lines_removed.");
         for (kind, c) in per_kind {
-            stats.add(&format!("lines_removed.{kind}"), c as f64);
+            counter.truncate("lines_removed.".len());
+            counter.push_str(kind);
+            stats.add(&counter, c as f64);
         }
         if let Some((_, c)) = cut {
             let kind = self

@@ -74,8 +74,11 @@ static NEXT_SET_ID: AtomicU64 = AtomicU64::new(1);
 /// past the word's end) and its length. The stop-word table is keyed the
 /// same way, so the key builder computes it once per word for both.
 /// Not injective: the length bits overlap the eighth byte, and longer words
-/// are keyed by their first 16 bytes; a collision only costs a comparison
-/// here (the stop-word table lives with it, see `prepare`).
+/// are keyed by their first 16 bytes. Here a collision only costs a byte
+/// comparison. In the stop-word table it makes a seven-letter stop word
+/// followed by `x` ("betweenx") count as a stop word too; that is kept as
+/// it is, since the stop-word counts decide which lines go and changing the
+/// key would change output.
 #[inline]
 pub(crate) fn word_key(lo: u64, hi: u64, len: usize) -> u64 {
     let x = lo ^ hi.rotate_left(29) ^ ((len as u64) << 59);

@@ -209,7 +209,85 @@ impl CorpusStage for StripDisclaimer {
     }
 
     fn apply(&self, doc: &Doc<'_>, stats: &mut Stats) -> Outcome {
-        stats.add("docs_in", 1.0);
+        let mut tally = Tally::default();
+        let out = self.apply_counting(doc, &mut tally);
+        tally.add_to(stats);
+        out
+    }
+
+    fn apply_batch(&self, docs: &[Doc<'_>], stats: &mut Stats) -> Vec<Outcome> {
+        let mut tally = Tally::default();
+        let out = docs
+            .iter()
+            .map(|d| self.apply_counting(d, &mut tally))
+            .collect();
+        tally.add_to(stats);
+        out
+    }
+}
+
+/// `apply`'s counters, summed over a batch and added to the stats once:
+/// each `Stats::add` looks its name up, several times per document.
+#[derive(Debug, Default)]
+struct Tally<'s> {
+    docs_in: usize,
+    lines_in: usize,
+    /// Documents that lost a line or a prefix, and what they lost.
+    changed: usize,
+    lines_removed: usize,
+    bytes_removed: usize,
+    docs_changed: usize,
+    docs_dropped: usize,
+    /// Lines removed per kind, and prefixes cut per kind.
+    lines_by_kind: Vec<(&'s str, usize)>,
+    prefixes_by_kind: Vec<(&'s str, usize)>,
+}
+
+impl<'s> Tally<'s> {
+    fn count(list: &mut Vec<(&'s str, usize)>, kind: &'s str, n: usize) {
+        match list.iter_mut().find(|(k, _)| *k == kind) {
+            Some((_, c)) => *c += n,
+            None => list.push((kind, n)),
+        }
+    }
+
+    /// Add to `stats` the counters a per-document `apply` would have added
+    /// (a counter no document touched stays absent).
+    fn add_to(&self, stats: &mut Stats) {
+        let mut add = |name: &str, n: usize, touched: bool| {
+            if touched {
+                stats.add(name, n as f64);
+            }
+        };
+        add("docs_in", self.docs_in, self.docs_in > 0);
+        add("lines_in", self.lines_in, self.docs_in > 0);
+        add("lines_removed", self.lines_removed, self.changed > 0);
+        add("bytes_removed", self.bytes_removed, self.changed > 0);
+        add("docs_changed", self.docs_changed, self.docs_changed > 0);
+        add(
+            "docs_dropped.all_boilerplate",
+            self.docs_dropped,
+            self.docs_dropped > 0,
+        );
+        let mut name = String::new();
+        for (prefix, list) in [
+            ("lines_removed.", &self.lines_by_kind),
+            ("prefixes_removed.", &self.prefixes_by_kind),
+        ] {
+            for (kind, n) in list {
+                name.clear();
+                name.push_str(prefix);
+                name.push_str(kind);
+                add(&name, *n, true);
+            }
+        }
+    }
+}
+
+impl StripDisclaimer {
+    /// `apply` for one document, its counters into `tally`.
+    fn apply_counting<'s>(&'s self, doc: &Doc<'_>, tally: &mut Tally<'s>) -> Outcome {
+        tally.docs_in += 1;
         let site = if self.learned.is_empty() && !self.settings.explain {
             String::new()
         } else {
@@ -221,30 +299,19 @@ impl CorpusStage for StripDisclaimer {
             learned::site_hash(&site),
             doc.text,
         );
-        stats.add("lines_in", d.lines.len() as f64);
+        tally.lines_in += d.lines.len();
         let removed = d.removed_count();
         let cut = d.kept_cut();
         if removed == 0 && cut.is_none() {
             return Outcome::keep();
         }
         let mut bytes = 0usize;
-        // Count per kind first: one counter update per kind, not per line.
-        let mut per_kind: Vec<(&str, usize)> = Vec::new();
         for (l, why) in d.lines.iter().zip(&d.removed) {
             if let Some(why) = why {
                 let kind = stage::kind_of(why, &self.settings);
-                match per_kind.iter_mut().find(|(k, _)| *k == kind) {
-                    Some((_, c)) => *c += 1,
-                    None => per_kind.push((kind, 1)),
-                }
+                Tally::count(&mut tally.lines_by_kind, kind, 1);
                 bytes += l.text.len() + 1;
             }
-        }
-        let mut counter = String::from("lines_removed.");
-        for (kind, c) in per_kind {
-            counter.truncate("lines_removed.".len());
-            counter.push_str(kind);
-            stats.add(&counter, c as f64);
         }
         if let Some((_, c)) = cut {
             let kind = self
@@ -254,18 +321,19 @@ impl CorpusStage for StripDisclaimer {
                 .and_then(|r| r.packs.get(c.pack))
                 .map(|p| p.kind.as_str())
                 .unwrap_or("rule");
-            stats.add(&format!("prefixes_removed.{kind}"), 1.0);
+            Tally::count(&mut tally.prefixes_by_kind, kind, 1);
             bytes += c.len;
         }
-        stats.add("lines_removed", removed as f64);
-        stats.add("bytes_removed", bytes as f64);
+        tally.changed += 1;
+        tally.lines_removed += removed;
+        tally.bytes_removed += bytes;
         let text = join_lines_sized(d.kept(), doc.text.len());
         let explained = self
             .settings
             .explain
             .then(|| stage::explain(&d, &self.settings, &site));
         if text.is_empty() {
-            stats.add("docs_dropped.all_boilerplate", 1.0);
+            tally.docs_dropped += 1;
             let out = Outcome::drop("all_boilerplate").with_detail("lines_removed", removed);
             // A dropped document has no output record to carry metadata: the
             // reject record (and `textmill explain`) gets the per-line
@@ -275,7 +343,7 @@ impl CorpusStage for StripDisclaimer {
                 None => out,
             }
         } else {
-            stats.add("docs_changed", 1.0);
+            tally.docs_changed += 1;
             let out = Outcome::replace(text);
             match explained {
                 Some(e) => out.with_metadata("strip_disclaimer", e),

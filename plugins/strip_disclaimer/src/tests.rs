@@ -509,3 +509,50 @@ mod multilingual {
         assert!(StripDisclaimer::from_config(&json!({"language": "ru"})).is_ok());
     }
 }
+
+#[test]
+fn a_batch_counts_what_its_documents_count_one_by_one() {
+    let s = stage(json!({}));
+    // Changed (the seed page), dropped (all boilerplate), a byline cut from a
+    // kept line, and untouched.
+    let texts = [
+        SEED,
+        "Accept all cookies\nShare on Facebook\n",
+        "By John Smith, Reuters | The minister said the budget would be ready by June.\n",
+        "The minister said the budget would be ready by June.\n",
+    ];
+    let docs: Vec<Doc<'_>> = texts
+        .iter()
+        .enumerate()
+        .map(|(i, text)| Doc {
+            ordinal: i as u64,
+            id: "t",
+            text,
+            fields_json: "{}",
+        })
+        .collect();
+    let counted = |docs: &[Doc<'_>]| {
+        let mut one_by_one = Stats::default();
+        let singles: Vec<Outcome> = docs.iter().map(|d| s.apply(d, &mut one_by_one)).collect();
+        let mut batched = Stats::default();
+        assert_eq!(s.apply_batch(docs, &mut batched), singles);
+        assert_eq!(batched, one_by_one);
+        batched
+    };
+    // A batch that changes nothing has no removal counters at all.
+    assert!(!counted(&docs[3..]).0.contains_key("lines_removed"));
+    let batched = counted(&docs);
+    for counter in [
+        "docs_in",
+        "lines_in",
+        "lines_removed",
+        "bytes_removed",
+        "docs_changed",
+        "docs_dropped.all_boilerplate",
+        "lines_removed.cookie",
+        "prefixes_removed.byline",
+    ] {
+        assert!(batched.get(counter) > 0.0, "{counter}: {batched:?}");
+    }
+    assert_eq!(batched.get("docs_in"), 4.0);
+}

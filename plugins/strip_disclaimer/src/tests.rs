@@ -47,6 +47,20 @@ fn run(s: &StripDisclaimer, text: &str) -> Outcome {
     s.apply(&doc, &mut Stats::default())
 }
 
+/// One document per text, in order, each with `fields_json`.
+fn docs_of<'a>(texts: &'a [impl AsRef<str>], fields_json: &'a str) -> Vec<Doc<'a>> {
+    texts
+        .iter()
+        .enumerate()
+        .map(|(i, text)| Doc {
+            ordinal: i as u64,
+            id: "d",
+            text: text.as_ref(),
+            fields_json,
+        })
+        .collect()
+}
+
 #[test]
 fn seed_page_keeps_headline_and_all_nine_paragraphs() {
     let out = run(&stage(json!({})), SEED);
@@ -160,16 +174,7 @@ fn learned_layer_removes_a_site_footer_no_rule_names() {
         .iter()
         .map(|t| format!("{t} harbour to reopen\nThe harbour at {t} will reopen after repairs that took the crews many months to finish.\nOur tireless gnomes curate the ferry timetable for you.\n"))
         .collect();
-    let docs: Vec<Doc<'_>> = texts
-        .iter()
-        .enumerate()
-        .map(|(i, t)| Doc {
-            ordinal: i as u64,
-            id: "d",
-            text: t,
-            fields_json: r#"{"source":"Harbour Times"}"#,
-        })
-        .collect();
+    let docs = docs_of(&texts, r#"{"source":"Harbour Times"}"#);
     let a = s.observe(&docs[..2]).expect("observe");
     let b = s.observe(&docs[2..]).expect("observe");
     let merged = s.merge(&[&a, &b]).expect("merge");
@@ -521,16 +526,7 @@ fn a_batch_counts_what_its_documents_count_one_by_one() {
         "By John Smith, Reuters | The minister said the budget would be ready by June.\n",
         "The minister said the budget would be ready by June.\n",
     ];
-    let docs: Vec<Doc<'_>> = texts
-        .iter()
-        .enumerate()
-        .map(|(i, text)| Doc {
-            ordinal: i as u64,
-            id: "t",
-            text,
-            fields_json: "{}",
-        })
-        .collect();
+    let docs = docs_of(&texts, "{}");
     let counted = |docs: &[Doc<'_>]| {
         let mut one_by_one = Stats::default();
         let singles: Vec<Outcome> = docs.iter().map(|d| s.apply(d, &mut one_by_one)).collect();

@@ -590,7 +590,7 @@ pub(crate) fn fold_digit_runs_portable(key: &[u8], out: &mut Vec<u8>) {
 pub(crate) fn ascii_form<'s>(raw: &'s str, scratch: &'s mut String) -> Option<&'s str> {
     match first_non_ascii(raw.as_bytes()) {
         None => Some(raw),
-        Some(_) => ascii_stand_in(raw, scratch).then_some(scratch.as_str()),
+        first => ascii_stand_in(raw, first, scratch).then_some(scratch.as_str()),
     }
 }
 
@@ -603,12 +603,13 @@ pub(crate) fn ascii_form<'s>(raw: &'s str, scratch: &'s mut String) -> Option<&'
 /// prose punctuation or symbol, see [`classify::is_prose_punct`]), the same
 /// membership in [`classify::is_terminal`]'s closing marks and the same
 /// effect on [`line_sig`] (break or dropped). A test checks the ASCII path
-/// on stand-ins against the general loop.
-pub(crate) fn ascii_stand_in(raw: &str, out: &mut String) -> bool {
+/// on stand-ins against the general loop. `first` is where `raw`'s first
+/// non-ASCII byte is (None when it has none): the caller has looked already.
+fn ascii_stand_in(raw: &str, first: Option<usize>, out: &mut String) -> bool {
     out.clear();
-    let mut rest = raw;
+    let (mut rest, mut next) = (raw, first);
     // Runs of ASCII are copied whole; only the other characters are decoded.
-    while let Some(at) = first_non_ascii(rest.as_bytes()) {
+    while let Some(at) = next {
         out.push_str(&rest[..at]);
         let Some(c) = rest[at..].chars().next() else {
             break;
@@ -631,6 +632,7 @@ pub(crate) fn ascii_stand_in(raw: &str, out: &mut String) -> bool {
             _ => return false,
         });
         rest = &rest[at + c.len_utf8()..];
+        next = first_non_ascii(rest.as_bytes());
     }
     out.push_str(rest);
     true
@@ -837,11 +839,11 @@ mod tests {
         let long = ["themselves", "abovementioned"];
         let words: Vec<&str> = WORDS.iter().chain(&long).copied().collect();
         for s in random_lines(&alphabet, &words) {
-            let mut a = String::new();
-            assert!(ascii_stand_in(&s, &mut a), "{s:?} has a stand-in");
+            let mut buf = String::new();
+            let a = ascii_form(&s, &mut buf).expect("every character has a stand-in");
             let (mut x, mut y) = (Vec::new(), Vec::new());
             assert_eq!(
-                Some(ascii_pass(&a, &mut x, &mut Vec::new(), None)),
+                Some(ascii_pass(a, &mut x, &mut Vec::new(), None)),
                 one_pass(&s, &mut y, &mut Vec::new()),
                 "{s:?}"
             );
@@ -850,11 +852,10 @@ mod tests {
             assert_eq!(line_sig(&s), general, "{s:?}");
         }
         let mut a = String::new();
-        assert!(!ascii_stand_in("café", &mut a));
-        assert!(!ascii_stand_in("a … b", &mut a));
+        assert_eq!(ascii_form("café", &mut a), None);
+        assert_eq!(ascii_form("a … b", &mut a), None);
         // A line that was not ASCII before is written whole after one that was.
-        assert!(ascii_stand_in("“Yes” – £5 ©", &mut a));
-        assert_eq!(a, "%Yes\" - %5 #");
+        assert_eq!(ascii_form("“Yes” – £5 ©", &mut a), Some("%Yes\" - %5 #"));
     }
 
     #[test]

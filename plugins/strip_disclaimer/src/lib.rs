@@ -244,10 +244,11 @@ struct Tally<'s> {
 }
 
 impl<'s> Tally<'s> {
-    fn count(list: &mut Vec<(&'s str, usize)>, kind: &'s str, n: usize) {
+    /// One more of `kind` in `list`.
+    fn count(list: &mut Vec<(&'s str, usize)>, kind: &'s str) {
         match list.iter_mut().find(|(k, _)| *k == kind) {
-            Some((_, c)) => *c += n,
-            None => list.push((kind, n)),
+            Some((_, c)) => *c += 1,
+            None => list.push((kind, 1)),
         }
     }
 
@@ -309,19 +310,13 @@ impl StripDisclaimer {
         for (l, why) in d.lines.iter().zip(&d.removed) {
             if let Some(why) = why {
                 let kind = stage::kind_of(why, &self.settings);
-                Tally::count(&mut tally.lines_by_kind, kind, 1);
+                Tally::count(&mut tally.lines_by_kind, kind);
                 bytes += l.text.len() + 1;
             }
         }
         if let Some((_, c)) = cut {
-            let kind = self
-                .settings
-                .rules
-                .as_ref()
-                .and_then(|r| r.packs.get(c.pack))
-                .map(|p| p.kind.as_str())
-                .unwrap_or("rule");
-            Tally::count(&mut tally.prefixes_by_kind, kind, 1);
+            let kind = stage::pack_kind(&self.settings, c.pack);
+            Tally::count(&mut tally.prefixes_by_kind, kind);
             bytes += c.len;
         }
         tally.changed += 1;

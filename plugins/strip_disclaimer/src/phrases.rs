@@ -116,10 +116,16 @@ impl Filter {
         Filter(vec![0u64; FILTER_BITS / 64])
     }
 
-    /// Word and bit of a key's slot, from its top bits (where `mix` spreads).
+    /// A key's slot, from its top bits (where `mix` spreads).
+    #[inline]
+    fn index(key: u64) -> usize {
+        (key >> 48) as usize % FILTER_BITS
+    }
+
+    /// Word and bit of a key's slot.
     #[inline]
     fn slot(key: u64) -> (usize, u64) {
-        let i = (key >> 48) as usize % FILTER_BITS;
+        let i = Filter::index(key);
         (i / 64, 1u64 << (i % 64))
     }
 
@@ -153,7 +159,7 @@ impl WordFilter {
     /// Word and shift of a key's two bits (the slot `Filter` would use).
     #[inline]
     fn slot(key: u64) -> (usize, u32) {
-        let i = (key >> 48) as usize % FILTER_BITS;
+        let i = Filter::index(key);
         (i / 32, 2 * (i % 32) as u32)
     }
 

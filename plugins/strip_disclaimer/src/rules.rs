@@ -430,6 +430,11 @@ impl RuleSet {
             for m in &found {
                 let (s, e) = (m.start, m.end);
                 let (pack, short, ref pat) = self.phrase_meta[m.pattern];
+                let max_words = if short {
+                    short_line_words
+                } else {
+                    phrase_line_words
+                };
                 let first = keys
                     .spans
                     .partition_point(|&(st, _)| st <= s)
@@ -442,13 +447,7 @@ impl RuleSet {
                     if out[li].is_some() {
                         continue;
                     }
-                    if words[li]
-                        > if short {
-                            short_line_words
-                        } else {
-                            phrase_line_words
-                        }
-                    {
+                    if words[li] > max_words {
                         continue;
                     }
                     out[li] = Some(RuleHit {

@@ -558,19 +558,21 @@ fn is_title_like(f: &Features, raw: &str) -> bool {
     f.words >= 2 && f.words <= 30 && raw.trim().len() <= 250 && f.symbol_share < 0.1
 }
 
+/// The boilerplate kind of rule pack `pack` ("rule" if there is none).
+pub fn pack_kind(settings: &Settings, pack: usize) -> &str {
+    settings
+        .rules
+        .as_ref()
+        .and_then(|r| r.packs.get(pack))
+        .map(|p| p.kind.as_str())
+        .unwrap_or("rule")
+}
+
 /// Stats kind of a removal: the pack's kind, `learned` or `classifier`.
 pub fn kind_of<'s>(why: &Why<'_>, settings: &'s Settings) -> &'s str {
-    let pack_kind = |p: usize| {
-        settings
-            .rules
-            .as_ref()
-            .and_then(|r| r.packs.get(p))
-            .map(|p| p.kind.as_str())
-            .unwrap_or("rule")
-    };
     match why {
-        Why::Rule(h) => pack_kind(h.pack),
-        Why::Footer { pack, .. } => pack_kind(*pack),
+        Why::Rule(h) => pack_kind(settings, h.pack),
+        Why::Footer { pack, .. } => pack_kind(settings, *pack),
         Why::Learned { .. } => "learned",
         Why::Tail => "truncation_tail",
         Why::Classifier { .. } => "classifier",
